@@ -1,0 +1,97 @@
+"""The base of every API view: policy actions, idempotent POSTs, and no hand-written tenant filtering.
+
+Views never override ``get_queryset`` or ``get_object``: reads go through selectors, whose
+scoped managers answer 404 alike for "missing" and "another tenant's".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any, ClassVar
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.errors import InvalidInput
+from tenants.services import idempotency_claim, idempotency_store
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+_REPLAYED_HEADERS = ("Content-Type", "Location")
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="Repeat a POST safely: the same key and body within 24 h return the stored response.",
+)
+
+
+class _Replay(Exception):
+    def __init__(self, response: HttpResponse) -> None:
+        self.response = response
+
+
+def _fingerprint(request: Request) -> str:
+    body = request._request.body
+    try:
+        body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+    except (ValueError, UnicodeDecodeError):
+        pass  # not JSON: the raw bytes are compared
+    return hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n" + body).hexdigest()
+
+
+class ApiView(APIView):
+    policy_actions: ClassVar[dict[str, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for forbidden in ("get_queryset", "get_object"):
+            if forbidden in cls.__dict__:
+                raise TypeError(f"{cls.__name__} may not define {forbidden}: read through a selector instead.")
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        self._idempotency: tuple[str, str] | None = None
+        super().initial(request, *args, **kwargs)
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        if request.method != "POST" or key is None:
+            return
+        if not _IDEMPOTENCY_KEY.match(key):
+            raise InvalidInput(
+                "Idempotency-Key must be 1–255 printable ASCII characters.", code="invalid_idempotency_key"
+            )
+        fingerprint = _fingerprint(request)
+        record = idempotency_claim(tenant=request.auth.tenant, key=key, fingerprint=fingerprint)
+        if record is not None:
+            response = HttpResponse(bytes(record.response_body), status=record.response_status)
+            for name, value in record.response_headers.items():
+                response[name] = value
+            response["Idempotent-Replayed"] = "true"
+            raise _Replay(response)
+        self._idempotency = (key, fingerprint)
+
+    def handle_exception(self, exc: Exception) -> Any:
+        if isinstance(exc, _Replay):
+            return exc.response
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if getattr(self, "_idempotency", None) and isinstance(response, Response) and 200 <= response.status_code < 300:
+            key, fingerprint = self._idempotency  # type: ignore[misc]
+            response.render()
+            idempotency_store(
+                tenant=request.auth.tenant,
+                key=key,
+                fingerprint=fingerprint,
+                status=response.status_code,
+                body=response.content,
+                headers={h: response[h] for h in _REPLAYED_HEADERS if response.has_header(h)},
+            )
+        return response

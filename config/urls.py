@@ -1,0 +1,51 @@
+"""URL routes: /v1/ for the API, /admin/ for tenant admins and operators, health probes."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path
+from django.views import defaults
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from config.api.problems import problem_response
+from config.health import healthz, readyz
+from tenants.api import TenantView
+from verification.api import SubjectDetailView, SubjectListView
+
+api_v1 = [
+    path("tenant", TenantView.as_view(), name="tenant"),
+    path("subjects", SubjectListView.as_view(), name="subject-list"),
+    path("subjects/<str:subject_id>", SubjectDetailView.as_view(), name="subject-detail"),
+    path("schema", SpectacularAPIView.as_view(), name="schema"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("v1/", include(api_v1)),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+]
+
+
+def _wants_problem(request: HttpRequest) -> bool:
+    return not request.path.startswith("/admin/")
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _wants_problem(request):
+        return problem_response(request, 404, "not_found", "No such resource.")
+    return defaults.page_not_found(request, exception)  # type: ignore[arg-type]
+
+
+def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _wants_problem(request):
+        return problem_response(request, 400, "bad_request", "The request could not be understood.")
+    return defaults.bad_request(request, exception)  # type: ignore[arg-type]
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    if _wants_problem(request):
+        return problem_response(request, 500, "internal_error", "An unexpected error occurred; it has been logged.")
+    return defaults.server_error(request)

@@ -1,0 +1,32 @@
+"""GET /v1/tenant: the caller's own tenant and its effective thresholds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from config.api.views import ApiView
+from tenants.selectors import tenant_describe
+
+
+class TenantOutput(serializers.Serializer[Any]):
+    id = serializers.CharField(source="public_id")
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    account_id = serializers.CharField()
+    region = serializers.CharField()
+    status = serializers.CharField()
+    shard_count = serializers.IntegerField()
+    thresholds = serializers.DictField(child=serializers.FloatField())
+
+
+class TenantView(ApiView):
+    policy_actions = {"GET": "tenants:GetTenant"}
+
+    @extend_schema(responses={200: TenantOutput})
+    def get(self, request: Request) -> Response:
+        return Response(TenantOutput(tenant_describe(request.auth.tenant)).data)

@@ -1,0 +1,70 @@
+"""Reads for tenants: resolving credentials before a scope exists, and effective thresholds."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+
+from django.db import connection
+
+from tenants.models import ApiKey, Tenant, Threshold
+from tenants.scope import tenant_scope
+from tenants.services import hash_key_secret, key_prefix_of
+from tenants.thresholds import THRESHOLDS
+
+
+def api_key_resolve(token: str) -> ApiKey | None:
+    """The active key of an active tenant that this token belongs to, or None for any reason.
+
+    The caller learns nothing about *why* a token failed: every failure is the same None.
+    """
+    prefix = key_prefix_of(token)
+    if prefix is None:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, tenant_id, secret_hash FROM verity_api_key_lookup(%s)", [prefix])
+        row = cursor.fetchone()
+    if row is None or not hmac.compare_digest(row[2], hash_key_secret(token)):
+        return None
+    key_id, tenant_id, _ = row
+    with tenant_scope(tenant_id):
+        api_key = ApiKey.objects.select_related("tenant").filter(pk=key_id).first()
+    if api_key is None or not api_key.is_usable() or not api_key.tenant.is_active:
+        return None
+    return api_key
+
+
+@dataclass(frozen=True)
+class MembershipInfo:
+    tenant: Tenant
+    role: str
+
+
+def membership_for_user(user_id: int) -> MembershipInfo | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tenant_id, role FROM verity_membership_lookup(%s)", [user_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    tenant = Tenant.objects.filter(pk=row[0]).first()
+    if tenant is None or not tenant.is_active:
+        return None
+    return MembershipInfo(tenant=tenant, role=row[1])
+
+
+def effective_thresholds(*, face_model_version: str = "") -> dict[str, float]:
+    """Thresholds for the current tenant: a version-specific override beats a general one beats the default."""
+    values = {operation: spec.default for operation, spec in THRESHOLDS.items()}
+    overrides = Threshold.objects.filter(face_model_version__in={"", face_model_version}).order_by(
+        "face_model_version"
+    )
+    for threshold in overrides:  # "" sorts first, so the version-specific row wins
+        values[threshold.operation] = threshold.value
+    return values
+
+
+
+def tenant_describe(tenant: Tenant) -> dict[str, object]:
+    """The tenant as its own developers see it, thresholds included."""
+    fields = ("public_id", "slug", "name", "account_id", "region", "status", "shard_count")
+    return {name: getattr(tenant, name) for name in fields} | {"thresholds": effective_thresholds()}

@@ -1,0 +1,306 @@
+"""Writes for tenants: provisioning (KMS key, storage), API keys, thresholds, memberships."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import string
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from config.errors import Conflict, InvalidInput
+from config.ratelimit import parse_rate
+from tenants.aws import aws_client
+from tenants.models import ApiKey, ApiKeyMode, IdempotencyRecord, Membership, Role, Tenant, Threshold
+from tenants.policy import FULL_ACCESS_POLICY, PolicyError, validate_policy
+from tenants.scope import platform_scope, tenant_scope
+from tenants.thresholds import validate_threshold
+
+logger = logging.getLogger(__name__)
+
+_ALPHABET = string.ascii_letters + string.digits
+_KEY_ID_LENGTH = 12
+_KEY_SECRET_LENGTH = 40  # 40 base62 characters ≈ 238 bits of entropy.
+KMS_KEY_DELETION_WINDOW_DAYS = 7
+
+
+def _random_string(length: int) -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
+def hash_key_secret(token: str) -> str:
+    # The token carries ~238 random bits, so a fast hash is enough; a slow KDF would only add latency.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def key_prefix_of(token: str) -> str | None:
+    """The public part of a token (``vk_live_`` + 12 characters), or None if it is malformed."""
+    for mode in ApiKeyMode.values:
+        marker = f"vk_{mode}_"
+        if token.startswith(marker) and len(token) == len(marker) + _KEY_ID_LENGTH + _KEY_SECRET_LENGTH:
+            body = token[len(marker) :]
+            if all(ch in _ALPHABET for ch in body):
+                return token[: len(marker) + _KEY_ID_LENGTH]
+    return None
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    api_key: ApiKey
+    token: str
+
+
+def apikey_create(
+    *,
+    tenant: Tenant,
+    name: str = "",
+    mode: str = ApiKeyMode.LIVE,
+    policy: dict[str, Any] | None = None,
+    expires_at: datetime | None = None,
+    rate_limit: str = "",
+) -> IssuedKey:
+    """Issue a key; the returned token is the only time the secret exists outside the caller."""
+    if mode not in ApiKeyMode.values:
+        raise InvalidInput(f"mode must be one of {ApiKeyMode.values}.", code="invalid_key_mode")
+    try:
+        document = validate_policy(FULL_ACCESS_POLICY if policy is None else policy)
+    except PolicyError as exc:
+        raise InvalidInput(str(exc), code="invalid_policy") from exc
+    if expires_at is not None and expires_at <= timezone.now():
+        raise InvalidInput("expires_at must be in the future.", code="invalid_expiry")
+    if rate_limit:
+        try:
+            parse_rate(rate_limit)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), code="invalid_rate_limit") from exc
+    prefix = f"vk_{mode}_{_random_string(_KEY_ID_LENGTH)}"
+    token = prefix + _random_string(_KEY_SECRET_LENGTH)
+    with tenant_scope(tenant):
+        api_key = ApiKey.objects.create(
+            tenant=tenant,
+            name=name,
+            mode=mode,
+            prefix=prefix,
+            secret_hash=hash_key_secret(token),
+            policy=document,
+            expires_at=expires_at,
+            rate_limit=rate_limit,
+        )
+    return IssuedKey(api_key=api_key, token=token)
+
+
+def apikey_mark_used(*, api_key: ApiKey) -> None:
+    """Record when a key was last used, at most once a minute so busy keys cost no extra writes."""
+    now = timezone.now()
+    if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 60:
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        api_key.last_used_at = now
+
+
+def apikey_revoke(*, api_key: ApiKey) -> ApiKey:
+    """Revoke a key; revoking twice keeps the first revocation time."""
+    with tenant_scope(api_key.tenant_id):
+        ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        api_key.refresh_from_db()
+    return api_key
+
+
+def _new_account_id() -> str:
+    while True:
+        candidate = f"{secrets.randbelow(10**12):012d}"
+        if not Tenant.objects.filter(account_id=candidate).exists():
+            return candidate
+
+
+def _create_kms_key(tenant: Tenant) -> str:
+    kms = aws_client("kms", tenant.region)
+    key = kms.create_key(
+        Description=f"Verity tenant {tenant.slug}",
+        KeyUsage="ENCRYPT_DECRYPT",
+        Tags=[{"TagKey": "verity:tenant", "TagValue": tenant.slug}],
+    )["KeyMetadata"]
+    kms.create_alias(AliasName=f"alias/verity/{tenant.slug}", TargetKeyId=key["KeyId"])
+    return str(key["Arn"])
+
+
+def _create_storage(tenant: Tenant) -> None:
+    s3 = aws_client("s3", tenant.region)
+    create_args: dict[str, Any] = {"Bucket": tenant.storage_bucket}
+    if tenant.region != "us-east-1":
+        create_args["CreateBucketConfiguration"] = {"LocationConstraint": tenant.region}
+    s3.create_bucket(**create_args)
+    s3.put_public_access_block(
+        Bucket=tenant.storage_bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3.put_bucket_encryption(
+        Bucket=tenant.storage_bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": "aws:kms",
+                        "KMSMasterKeyID": tenant.kms_key_arn,
+                    },
+                    "BucketKeyEnabled": True,
+                }
+            ]
+        },
+    )
+
+
+def _undo_provisioning(tenant: Tenant) -> None:
+    """Best-effort compensation so a failed provisioning leaves no orphaned key or bucket."""
+    if tenant.storage_bucket:
+        try:
+            aws_client("s3", tenant.region).delete_bucket(Bucket=tenant.storage_bucket)
+        except Exception:
+            logger.exception("Could not delete bucket %s after failed provisioning", tenant.storage_bucket)
+    if tenant.kms_key_arn:
+        kms = aws_client("kms", tenant.region)
+        try:
+            kms.delete_alias(AliasName=f"alias/verity/{tenant.slug}")
+            kms.schedule_key_deletion(KeyId=tenant.kms_key_arn, PendingWindowInDays=KMS_KEY_DELETION_WINDOW_DAYS)
+        except Exception:
+            logger.exception("Could not schedule deletion of %s after failed provisioning", tenant.kms_key_arn)
+
+
+def tenant_create(*, slug: str, name: str, region: str | None = None, shard_count: int = 1) -> IssuedKey:
+    """Create a tenant with its KMS key, its encrypted storage and a first live API key."""
+    if Tenant.objects.filter(slug=slug).exists():
+        raise Conflict(f"A tenant with slug {slug!r} already exists.", code="tenant_exists")
+    account_id = _new_account_id()
+    tenant = Tenant(
+        slug=slug,
+        name=name,
+        account_id=account_id,
+        region=region or settings.AWS_DEFAULT_REGION,
+        shard_count=shard_count,
+    )
+    tenant.storage_bucket = f"{settings.VERITY_STORAGE_BUCKET_PREFIX}-{account_id}-{tenant.region}"
+    tenant.storage_prefix = "verity/"
+    try:
+        tenant.full_clean()
+    except ValidationError as exc:
+        raise InvalidInput("The tenant is not valid.", code="invalid_tenant", extra={"errors": exc.message_dict}) from exc
+
+    provisioned = Tenant(slug=slug, region=tenant.region)  # what to undo if anything below fails
+    try:
+        tenant.kms_key_arn = _create_kms_key(tenant)
+        provisioned.kms_key_arn = tenant.kms_key_arn
+        _create_storage(tenant)
+        provisioned.storage_bucket = tenant.storage_bucket
+        with transaction.atomic():
+            tenant.save()
+            return apikey_create(tenant=tenant, name="first key")
+    except IntegrityError as exc:
+        _undo_provisioning(provisioned)
+        raise Conflict(f"A tenant with slug {slug!r} already exists.", code="tenant_exists") from exc
+    except BaseException:
+        _undo_provisioning(provisioned)
+        raise
+
+
+def tenant_reconcile(*, tenant: Tenant) -> list[str]:
+    """Recreate a tenant's KMS key alias and storage if they are missing; say what was repaired.
+
+    Local runs keep AWS state in memory (moto_server), so an existing tenant may have lost them;
+    in production this finds drift, e.g. a bucket deleted by hand.
+    """
+    repaired: list[str] = []
+    kms = aws_client("kms", tenant.region)
+    try:
+        kms.describe_key(KeyId=f"alias/verity/{tenant.slug}")
+    except kms.exceptions.NotFoundException:
+        tenant.kms_key_arn = _create_kms_key(tenant)
+        tenant.save(update_fields=["kms_key_arn"])
+        repaired.append("kms_key")
+    s3 = aws_client("s3", tenant.region)
+    try:
+        s3.head_bucket(Bucket=tenant.storage_bucket)
+    except s3.exceptions.ClientError as exc:
+        if exc.response["Error"]["Code"] not in ("404", "NoSuchBucket"):
+            raise
+        _create_storage(tenant)
+        repaired.append("storage")
+    return repaired
+
+
+def threshold_set(*, tenant: Tenant, operation: str, value: float, face_model_version: str = "") -> Threshold:
+    try:
+        validate_threshold(operation, value)
+    except ValidationError as exc:
+        raise InvalidInput(exc.messages[0], code="invalid_threshold") from exc
+    with tenant_scope(tenant):
+        threshold, _ = Threshold.objects.update_or_create(
+            tenant=tenant,
+            operation=operation,
+            face_model_version=face_model_version,
+            defaults={"value": float(value)},
+        )
+    return threshold
+
+
+def membership_create(*, tenant: Tenant, username: str, password: str, role: str) -> Membership:
+    """Create a staff user who signs in to the admin and sees only this tenant."""
+    if role not in Role.values:
+        raise InvalidInput(f"role must be one of {Role.values}.", code="invalid_role")
+    user_model = get_user_model()
+    with tenant_scope(tenant):
+        if user_model.objects.filter(username=username).exists():
+            raise Conflict(f"User {username!r} already exists.", code="user_exists")
+        user = user_model.objects.create_user(username=username, password=password, is_staff=True)
+        return Membership.objects.create(tenant=tenant, user=user, role=role)
+
+
+def idempotency_records_purge(*, older_than: timedelta | None = None) -> int:
+    cutoff = timezone.now() - (older_than or timedelta(hours=settings.VERITY_IDEMPOTENCY_TTL_HOURS))
+    with platform_scope():
+        deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+def idempotency_claim(*, tenant: Tenant, key: str, fingerprint: str) -> IdempotencyRecord | None:
+    """Serialise requests sharing a key; return the stored outcome if the key was used already.
+
+    The advisory lock lasts until the calling transaction ends, so a concurrent duplicate waits
+    for the first request to finish and then replays its response instead of repeating the work.
+    """
+    with tenant_scope(tenant):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"idem:{tenant.pk}:{key}"])
+        cutoff = timezone.now() - timedelta(hours=settings.VERITY_IDEMPOTENCY_TTL_HOURS)
+        record = IdempotencyRecord.objects.filter(key=key, created_at__gte=cutoff).first()
+    if record is not None and record.request_fingerprint != fingerprint:
+        raise Conflict(
+            "This Idempotency-Key was already used with a different request.", code="idempotency_conflict"
+        )
+    return record
+
+
+def idempotency_store(
+    *, tenant: Tenant, key: str, fingerprint: str, status: int, body: bytes, headers: dict[str, str]
+) -> None:
+    with tenant_scope(tenant):
+        IdempotencyRecord.objects.filter(key=key).delete()  # an expired record for the same key
+        IdempotencyRecord.objects.create(
+            tenant=tenant,
+            key=key,
+            request_fingerprint=fingerprint,
+            response_status=status,
+            response_body=body,
+            response_headers=headers,
+        )

@@ -1,0 +1,58 @@
+"""Subjects API: create, fetch by id, list (optionally by external_id)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from config.api.pagination import CursorPagination
+from config.api.serializers import StrictInputSerializer
+from config.api.views import IDEMPOTENCY_PARAMETER, ApiView
+from verification.selectors import subject_get, subject_list
+from verification.services import MAX_METADATA_BYTES, subject_create
+
+
+class SubjectOutput(serializers.Serializer[Any]):
+    id = serializers.CharField(source="public_id")
+    external_id = serializers.CharField(allow_null=True)
+    metadata = serializers.DictField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class SubjectListView(ApiView):
+    policy_actions = {"POST": "verification:CreateSubject", "GET": "verification:ListSubjects"}
+
+    class Input(StrictInputSerializer):
+        external_id = serializers.CharField(max_length=255, required=False, allow_null=True, min_length=1)
+        metadata = serializers.DictField(
+            required=False, help_text=f"Any JSON object up to {MAX_METADATA_BYTES} bytes."
+        )
+
+    @extend_schema(request=Input, responses={201: SubjectOutput}, parameters=[IDEMPOTENCY_PARAMETER])
+    def post(self, request: Request) -> Response:
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        subject = subject_create(tenant=request.auth.tenant, **data.validated_data)
+        return Response(SubjectOutput(subject).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("external_id", str, description="Only the subject with this external id.")],
+        responses={200: SubjectOutput(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        paginator = CursorPagination()
+        page = paginator.paginate_queryset(subject_list(external_id=request.query_params.get("external_id")), request)
+        return paginator.get_paginated_response(SubjectOutput(page, many=True).data)
+
+
+class SubjectDetailView(ApiView):
+    policy_actions = {"GET": "verification:GetSubject"}
+
+    @extend_schema(responses={200: SubjectOutput})
+    def get(self, request: Request, subject_id: str) -> Response:
+        return Response(SubjectOutput(subject_get(public_id=subject_id)).data)
