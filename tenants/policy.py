@@ -22,7 +22,7 @@ FULL_ACCESS_POLICY: dict[str, Any] = {
     "Version": POLICY_VERSION,
     "Statement": [{"Effect": "Allow", "Action": "*"}],
 }
-ACTION_PATTERN = re.compile(r"^(\*|[a-z]+:[A-Za-z*?]+)$")
+ACTION_PATTERN = re.compile(r"^(\*|[A-Za-z]+:[A-Za-z*?]+)$")
 _STATEMENT_KEYS = {"Sid", "Effect", "Action", "Resource", "Condition"}
 _IP_OPERATORS = {"IpAddress", "NotIpAddress"}
 _DATE_OPERATORS = {"DateLessThan", "DateLessThanEquals", "DateGreaterThan", "DateGreaterThanEquals"}
@@ -72,6 +72,8 @@ def _validate_condition(condition: Any) -> None:
         for value in values:
             try:
                 parse(value) if parse is _parse_time else parse(value, strict=False)  # type: ignore[operator]
+            except PolicyError:
+                raise
             except (ValueError, TypeError) as exc:
                 raise PolicyError(f"{value!r} is not valid for {operator}.") from exc
 

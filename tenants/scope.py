@@ -58,10 +58,9 @@ def _enter(scope: Scope) -> Iterator[Scope]:
             yield scope
     finally:
         _current.reset(token)
-        outer = _current.get()
-        # A nested scope inside an outer transaction must hand the setting back to the outer one.
-        if outer is not None and connection.in_atomic_block:
-            _apply_database_setting(outer)
+        # Inside a caller's transaction the setting would outlive this scope: hand it back.
+        if connection.in_atomic_block and not connection.needs_rollback:
+            _apply_database_setting(_current.get() or Scope(tenant_id=None))
 
 
 @contextmanager

@@ -173,7 +173,9 @@ def _undo_provisioning(tenant: Tenant) -> None:
         kms = aws_client("kms", tenant.region)
         try:
             kms.delete_alias(AliasName=f"alias/verity/{tenant.slug}")
-            kms.schedule_key_deletion(KeyId=tenant.kms_key_arn, PendingWindowInDays=KMS_KEY_DELETION_WINDOW_DAYS)
+            # The bare key id works everywhere (moto's mock does not resolve ARNs here).
+            key_id = tenant.kms_key_arn.rsplit("/", 1)[-1]
+            kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=KMS_KEY_DELETION_WINDOW_DAYS)
         except Exception:
             logger.exception("Could not schedule deletion of %s after failed provisioning", tenant.kms_key_arn)
 

@@ -9,7 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api.pagination import CursorPagination
+from config.api.pagination import CursorPagination, page_of
 from config.api.serializers import StrictInputSerializer
 from config.api.views import IDEMPOTENCY_PARAMETER, ApiView
 from verification.selectors import subject_get, subject_list
@@ -42,7 +42,7 @@ class SubjectListView(ApiView):
 
     @extend_schema(
         parameters=[OpenApiParameter("external_id", str, description="Only the subject with this external id.")],
-        responses={200: SubjectOutput(many=True)},
+        responses={200: page_of(SubjectOutput)},
     )
     def get(self, request: Request) -> Response:
         paginator = CursorPagination()

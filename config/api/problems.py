@@ -17,6 +17,7 @@ from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
 from config.errors import DomainError
+from tenants.scope import current_scope
 
 logger = logging.getLogger(__name__)
 
@@ -106,8 +107,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     status, code, detail, extra, headers = _classify(exc)
     if status >= 500:
         logger.error("Unhandled error in %s", context.get("view"), exc_info=exc)
-    if connection.in_atomic_block:
-        transaction.set_rollback(True)  # an error changes nothing
+    if current_scope() is not None and connection.in_atomic_block:
+        transaction.set_rollback(True)  # an error changes nothing: the request's scope is rolled back
     request = context.get("request")
     django_request = getattr(request, "_request", None)
     rate = getattr(django_request, "rate_limit_decision", None)

@@ -25,7 +25,7 @@ class ApiKeyRateThrottle(BaseThrottle):
             return True
         rate = parse_rate(api_key.rate_limit or settings.VERITY_DEFAULT_API_KEY_RATE)
         self.decision = ratelimit.hit(rate, "api", str(api_key.tenant_id), api_key.prefix)
-        request.rate_limit_decision = self.decision  # type: ignore[attr-defined]
+        request._request.rate_limit_decision = self.decision  # type: ignore[attr-defined]
         return self.decision.allowed
 
     def wait(self) -> float | None:

@@ -1,0 +1,96 @@
+"""Test harness: real PostgreSQL with the application role, moto for AWS, API clients per tenant."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connections
+from rest_framework.test import APIClient
+
+from tenants.management.commands.db_setup import ensure_app_role
+from tenants.models import ApiKey, Tenant
+from tenants.services import apikey_create
+from tests.factories import TenantFactory
+
+OWNER_KEYS = ("USER", "PASSWORD", "HOST", "PORT")
+
+
+def _swap_credentials(source: dict[str, Any]) -> None:
+    for alias in connections:
+        connections[alias].close()
+        for key in OWNER_KEYS:
+            connections[alias].settings_dict[key] = source[key]
+            settings.DATABASES[alias][key] = source[key]
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """Create and migrate the test database as the owner role."""
+    owner = settings.DATABASE_OWNER
+    ensure_app_role(
+        {"host": owner["HOST"], "port": owner["PORT"] or None, "user": owner["USER"]} | (
+            {"password": owner["PASSWORD"]} if owner["PASSWORD"] else {}
+        ),
+        settings.DATABASE_APP_ROLE,
+        settings.DATABASE_APP.get("PASSWORD") or None,
+    )
+    _swap_credentials(owner)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """Then run every test as the application role, so row-level security is in force."""
+    _swap_credentials(settings.DATABASE_APP)
+    yield
+    _swap_credentials(settings.DATABASE_OWNER)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_rate_limits(settings: Any) -> None:
+    settings.VERITY_DEFAULT_API_KEY_RATE = "1000/second"
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    from moto import mock_aws
+
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with mock_aws():
+        yield
+
+
+@dataclass
+class Caller:
+    tenant: Tenant
+    api_key: ApiKey
+    token: str
+    client: APIClient
+
+
+def make_caller(tenant: Tenant | None = None, **key_options: Any) -> Caller:
+    tenant = tenant or TenantFactory()
+    issued = apikey_create(tenant=tenant, **key_options)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.token}")
+    return Caller(tenant=tenant, api_key=issued.api_key, token=issued.token, client=client)
+
+
+@pytest.fixture
+def caller(db: None) -> Caller:
+    return make_caller()
+
+
+@pytest.fixture
+def two_tenants(db: None) -> tuple[Caller, Caller]:
+    return make_caller(), make_caller()

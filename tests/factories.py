@@ -1,0 +1,63 @@
+"""Factories for tests; every tenant-owned factory takes its tenant from a SubFactory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import factory
+from django.contrib.auth import get_user_model
+
+from tenants.models import Membership, Role, Tenant
+from tenants.scope import tenant_scope
+from verification.models import Subject
+
+
+class TenantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tenant
+
+    slug = factory.Sequence(lambda n: f"tenant-{n:03d}")
+    name = factory.LazyAttribute(lambda o: f"Tenant {o.slug}")
+    account_id = factory.Sequence(lambda n: f"{100000000000 + n:012d}")
+    region = "us-east-1"
+    kms_key_arn = factory.LazyAttribute(lambda o: f"arn:aws:kms:us-east-1:{o.account_id}:key/test")
+    storage_bucket = factory.LazyAttribute(lambda o: f"verity-{o.account_id}-us-east-1")
+    storage_prefix = "verity/"
+
+
+class TenantOwnedFactory(factory.django.DjangoModelFactory):
+    """Creates the row inside its tenant's scope, as the application would."""
+
+    tenant = factory.SubFactory(TenantFactory)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class: Any, *args: Any, **kwargs: Any) -> Any:
+        with tenant_scope(kwargs["tenant"]):
+            return super()._create(model_class, *args, **kwargs)
+
+
+class SubjectFactory(TenantOwnedFactory):
+    class Meta:
+        model = Subject
+
+    external_id = factory.Sequence(lambda n: f"customer-{n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    is_staff = True
+    password = factory.django.Password("correct horse battery staple")
+
+
+class MembershipFactory(TenantOwnedFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    role = Role.TENANT_ADMIN
