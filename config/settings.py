@@ -17,7 +17,7 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 VERITY_ENV = env.str("VERITY_ENV", default="local")
 IS_PRODUCTION = VERITY_ENV == "production"
 
-_LOCAL_SECRET = "local-only-insecure-secret-key-never-used-in-production"
+_LOCAL_SECRET = "local-only-insecure-secret-key-never-used-in-production"  # noqa: S105 - refused in production below
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=_LOCAL_SECRET)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "tenants",
     "verification",
     "vision",
+    "vision.local.apps.LocalRekognitionConfig",
 ]
 
 MIDDLEWARE = [
@@ -131,7 +132,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["tenants.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["tenants.permissions.PolicyPermission"],
     "DEFAULT_THROTTLE_CLASSES": ["config.api.throttling.ApiKeyRateThrottle"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.api.parsers.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.CursorPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -36,7 +36,7 @@ def _wants_problem(request: HttpRequest) -> bool:
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if _wants_problem(request):
         return problem_response(request, 404, "not_found", "No such resource.")
-    return defaults.page_not_found(request, exception)  # type: ignore[arg-type]
+    return defaults.page_not_found(request, exception)
 
 
 def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -35,12 +35,12 @@ class TenantOwnedForm(forms.ModelForm):  # type: ignore[type-arg]
         scope = current_scope()
         if self.instance.tenant_id is None and scope is not None and scope.tenant_id is not None:
             self.instance.tenant_id = scope.tenant_id
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]
         if self.instance.tenant_id is not None:
             try:
                 self.instance.validate_constraints()
             except ValidationError as exc:
-                self._update_errors(exc)
+                self._update_errors(exc)  # type: ignore[attr-defined]
 
 
 class TenantOwnedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api.views import ApiView
+from tenants.authentication import api_key_of
 from tenants.selectors import tenant_describe
 
 
@@ -29,4 +30,4 @@ class TenantView(ApiView):
 
     @extend_schema(responses={200: TenantOutput})
     def get(self, request: Request) -> Response:
-        return Response(TenantOutput(tenant_describe(request.auth.tenant)).data)
+        return Response(TenantOutput(tenant_describe(api_key_of(request).tenant)).data)

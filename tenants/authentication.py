@@ -12,6 +12,13 @@ from rest_framework.request import Request
 from tenants.models import ApiKey
 
 
+def api_key_of(request: Request) -> ApiKey:
+    """The authenticated key of an API request (views run only after authentication succeeded)."""
+    api_key = request.auth
+    assert isinstance(api_key, ApiKey)
+    return api_key
+
+
 class ApiKeyAuthentication(BaseAuthentication):
     """Every failure (missing, malformed, unknown, revoked, expired) is the same 401."""
 

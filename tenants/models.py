@@ -38,7 +38,9 @@ class TenantManager(models.Manager["Tenant"]):
         scope = current_scope()
         if scope is None:
             return self.none()
-        return self.all() if scope.all_tenants else self.filter(pk=scope.tenant_id)
+        if scope.all_tenants:
+            return self.all()
+        return self.filter(pk=scope.tenant_id) if scope.tenant_id is not None else self.none()
 
 
 class Tenant(models.Model):
@@ -189,3 +191,6 @@ class IdempotencyRecord(TenantOwnedModel):
     class Meta(TenantOwnedModel.Meta):
         constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="idempotency_key_unique_per_tenant")]
         indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return self.key

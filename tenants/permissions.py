@@ -10,6 +10,7 @@ from rest_framework.request import Request
 
 from config.api.network import client_ip
 from config.errors import PermissionDenied
+from tenants.authentication import api_key_of
 from tenants.policy import RequestContext, is_allowed
 
 
@@ -21,6 +22,6 @@ class PolicyPermission(BasePermission):
         if action is None:
             return True  # the method is not served; DRF answers 405
         context = RequestContext(source_ip=client_ip(request._request), current_time=timezone.now())
-        if not is_allowed(request.auth.policy, action, context):
+        if not is_allowed(api_key_of(request).policy, action, context):
             raise PermissionDenied(f"This API key is not allowed to perform {action}.", extra={"action": action})
         return True

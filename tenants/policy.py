@@ -59,9 +59,9 @@ def _validate_condition(condition: Any) -> None:
         raise PolicyError("Condition must be an object.")
     for operator, clause in condition.items():
         if operator in _IP_OPERATORS:
-            expected_key, parse = "verity:SourceIp", ipaddress.ip_network
+            expected_key = "verity:SourceIp"
         elif operator in _DATE_OPERATORS:
-            expected_key, parse = "verity:CurrentTime", _parse_time
+            expected_key = "verity:CurrentTime"
         else:
             raise PolicyError(f"Unsupported condition operator {operator!r}.")
         if not isinstance(clause, dict) or set(clause) != {expected_key}:
@@ -70,10 +70,11 @@ def _validate_condition(condition: Any) -> None:
         if not values:
             raise PolicyError(f"{operator} needs at least one value.")
         for value in values:
+            if operator in _DATE_OPERATORS:
+                _parse_time(value)
+                continue
             try:
-                parse(value) if parse is _parse_time else parse(value, strict=False)  # type: ignore[operator]
-            except PolicyError:
-                raise
+                ipaddress.ip_network(value, strict=False)
             except (ValueError, TypeError) as exc:
                 raise PolicyError(f"{value!r} is not valid for {operator}.") from exc
 

@@ -44,7 +44,7 @@ def _lookup_functions(app_role: str) -> list[str]:
         SET search_path = public, pg_temp
         SET verity.all_tenants = 'on'
         AS $$ SELECT id, tenant_id, secret_hash FROM {api_key_table} WHERE prefix = key_prefix $$
-        """,
+        """,  # noqa: S608 - table names come from model metadata
         f"""
         CREATE OR REPLACE FUNCTION verity_membership_lookup(member_user_id bigint)
         RETURNS TABLE (tenant_id bigint, role varchar)
@@ -52,7 +52,7 @@ def _lookup_functions(app_role: str) -> list[str]:
         SET search_path = public, pg_temp
         SET verity.all_tenants = 'on'
         AS $$ SELECT tenant_id, role FROM {membership_table} WHERE user_id = member_user_id $$
-        """,
+        """,  # noqa: S608 - table names come from model metadata
         "REVOKE ALL ON FUNCTION verity_api_key_lookup(text) FROM PUBLIC",
         "REVOKE ALL ON FUNCTION verity_membership_lookup(bigint) FROM PUBLIC",
         f'GRANT EXECUTE ON FUNCTION verity_api_key_lookup(text) TO "{app_role}"',

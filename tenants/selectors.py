@@ -55,13 +55,10 @@ def membership_for_user(user_id: int) -> MembershipInfo | None:
 def effective_thresholds(*, face_model_version: str = "") -> dict[str, float]:
     """Thresholds for the current tenant: a version-specific override beats a general one beats the default."""
     values = {operation: spec.default for operation, spec in THRESHOLDS.items()}
-    overrides = Threshold.objects.filter(face_model_version__in={"", face_model_version}).order_by(
-        "face_model_version"
-    )
+    overrides = Threshold.objects.filter(face_model_version__in={"", face_model_version}).order_by("face_model_version")
     for threshold in overrides:  # "" sorts first, so the version-specific row wins
         values[threshold.operation] = threshold.value
     return values
-
 
 
 def tenant_describe(tenant: Tenant) -> dict[str, object]:

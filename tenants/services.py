@@ -197,7 +197,9 @@ def tenant_create(*, slug: str, name: str, region: str | None = None, shard_coun
     try:
         tenant.full_clean()
     except ValidationError as exc:
-        raise InvalidInput("The tenant is not valid.", code="invalid_tenant", extra={"errors": exc.message_dict}) from exc
+        raise InvalidInput(
+            "The tenant is not valid.", code="invalid_tenant", extra={"errors": exc.message_dict}
+        ) from exc
 
     provisioned = Tenant(slug=slug, region=tenant.region)  # what to undo if anything below fails
     try:
@@ -287,9 +289,7 @@ def idempotency_claim(*, tenant: Tenant, key: str, fingerprint: str) -> Idempote
         cutoff = timezone.now() - timedelta(hours=settings.VERITY_IDEMPOTENCY_TTL_HOURS)
         record = IdempotencyRecord.objects.filter(key=key, created_at__gte=cutoff).first()
     if record is not None and record.request_fingerprint != fingerprint:
-        raise Conflict(
-            "This Idempotency-Key was already used with a different request.", code="idempotency_conflict"
-        )
+        raise Conflict("This Idempotency-Key was already used with a different request.", code="idempotency_conflict")
     return record
 
 

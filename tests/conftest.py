@@ -32,9 +32,8 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
     """Create and migrate the test database as the owner role."""
     owner = settings.DATABASE_OWNER
     ensure_app_role(
-        {"host": owner["HOST"], "port": owner["PORT"] or None, "user": owner["USER"]} | (
-            {"password": owner["PASSWORD"]} if owner["PASSWORD"] else {}
-        ),
+        {"host": owner["HOST"], "port": owner["PORT"] or None, "user": owner["USER"]}
+        | ({"password": owner["PASSWORD"]} if owner["PASSWORD"] else {}),
         settings.DATABASE_APP_ROLE,
         settings.DATABASE_APP.get("PASSWORD") or None,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from config.api.pagination import CursorPagination, page_of
 from config.api.serializers import StrictInputSerializer
 from config.api.views import IDEMPOTENCY_PARAMETER, ApiView
+from tenants.authentication import api_key_of
 from verification.selectors import subject_get, subject_list
 from verification.services import MAX_METADATA_BYTES, subject_create
 
@@ -29,24 +30,26 @@ class SubjectListView(ApiView):
 
     class Input(StrictInputSerializer):
         external_id = serializers.CharField(max_length=255, required=False, allow_null=True, min_length=1)
-        metadata = serializers.DictField(
-            required=False, help_text=f"Any JSON object up to {MAX_METADATA_BYTES} bytes."
-        )
+        metadata = serializers.DictField(required=False, help_text=f"Any JSON object up to {MAX_METADATA_BYTES} bytes.")
 
     @extend_schema(request=Input, responses={201: SubjectOutput}, parameters=[IDEMPOTENCY_PARAMETER])
     def post(self, request: Request) -> Response:
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
-        subject = subject_create(tenant=request.auth.tenant, **data.validated_data)
+        subject = subject_create(tenant=api_key_of(request).tenant, **data.validated_data)
         return Response(SubjectOutput(subject).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        parameters=[OpenApiParameter("external_id", str, description="Only the subject with this external id.")],
-        responses={200: page_of(SubjectOutput)},
-    )
+    class Filters(serializers.Serializer[Any]):
+        external_id = serializers.CharField(
+            max_length=255, required=False, help_text="Only the subject with this external id."
+        )
+
+    @extend_schema(parameters=[Filters], responses={200: page_of(SubjectOutput)})
     def get(self, request: Request) -> Response:
+        filters = self.Filters(data=request.query_params)
+        filters.is_valid(raise_exception=True)
         paginator = CursorPagination()
-        page = paginator.paginate_queryset(subject_list(external_id=request.query_params.get("external_id")), request)
+        page = paginator.paginate_queryset(subject_list(**filters.validated_data), request)
         return paginator.get_paginated_response(SubjectOutput(page, many=True).data)
 
 

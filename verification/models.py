@@ -13,7 +13,8 @@ from tenants.models import TenantOwnedModel
 
 class Subject(TenantOwnedModel):
     public_id = models.CharField(max_length=32, unique=True, default=partial(public_id, "sub"), editable=False)
-    external_id = models.CharField(max_length=255, null=True, blank=True)
+    # NULL, not "", for "no external id", so the per-tenant unique constraint ignores it.
+    external_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
     metadata = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)

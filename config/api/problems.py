@@ -39,9 +39,7 @@ _TITLES = {
 }
 
 
-def problem_body(
-    request: HttpRequest | None, status: int, code: str, detail: str, **extra: Any
-) -> dict[str, Any]:
+def problem_body(request: HttpRequest | None, status: int, code: str, detail: str, **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": f"urn:verity:problem:{code}",
         "title": _TITLES.get(status, "Error"),
@@ -78,7 +76,13 @@ def _classify(exc: Exception) -> tuple[int, str, str, dict[str, Any], dict[str, 
     if isinstance(exc, DomainError):
         return exc.status, exc.code, exc.detail, exc.extra, {}
     if isinstance(exc, (drf.AuthenticationFailed, drf.NotAuthenticated)):
-        return 401, "authentication_failed", AUTHENTICATION_FAILED_DETAIL, {}, {"WWW-Authenticate": 'Bearer realm="verity"'}
+        return (
+            401,
+            "authentication_failed",
+            AUTHENTICATION_FAILED_DETAIL,
+            {},
+            {"WWW-Authenticate": 'Bearer realm="verity"'},
+        )
     if isinstance(exc, drf.ValidationError):
         errors = _validation_errors(exc.detail)
         return 400, "validation_error", "The request body is not valid.", {"errors": errors}, {}
@@ -95,7 +99,7 @@ def _classify(exc: Exception) -> tuple[int, str, str, dict[str, Any], dict[str, 
     if isinstance(exc, drf.NotAcceptable):
         return 406, "not_acceptable", str(exc.detail), {}, {}
     if isinstance(exc, drf.Throttled):
-        wait = int(exc.wait or 1)
+        wait = int(getattr(exc, "wait", None) or 1)
         return 429, "rate_limited", f"Rate limit exceeded; retry in {wait} s.", {}, {"Retry-After": str(wait)}
     if isinstance(exc, RequestDataTooBig):
         return 413, "request_too_large", "The request body is larger than this API accepts.", {}, {}
@@ -113,7 +117,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     django_request = getattr(request, "_request", None)
     rate = getattr(django_request, "rate_limit_decision", None)
     if status == 429 and rate is not None:
-        headers |= {"RateLimit-Limit": str(rate.limit), "RateLimit-Remaining": "0", "RateLimit-Reset": headers["Retry-After"]}
+        headers |= {
+            "RateLimit-Limit": str(rate.limit),
+            "RateLimit-Remaining": "0",
+            "RateLimit-Reset": headers["Retry-After"],
+        }
     if status == 405 and getattr(context.get("view"), "allowed_methods", None):
         headers["Allow"] = ", ".join(context["view"].allowed_methods)
     body = problem_body(django_request, status, code, detail, **extra)

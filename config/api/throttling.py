@@ -11,6 +11,7 @@ from rest_framework.throttling import BaseThrottle
 
 from config import ratelimit
 from config.ratelimit import parse_rate
+from tenants.authentication import api_key_of
 
 __all__ = ["ApiKeyRateThrottle", "parse_rate"]
 
@@ -20,9 +21,9 @@ class ApiKeyRateThrottle(BaseThrottle):
         self.decision: ratelimit.RateDecision | None = None
 
     def allow_request(self, request: Request, view: Any) -> bool:
-        api_key = request.auth
-        if api_key is None:
+        if request.auth is None:
             return True
+        api_key = api_key_of(request)
         rate = parse_rate(api_key.rate_limit or settings.VERITY_DEFAULT_API_KEY_RATE)
         self.decision = ratelimit.hit(rate, "api", str(api_key.tenant_id), api_key.prefix)
         request._request.rate_limit_decision = self.decision  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ scoped managers answer 404 alike for "missing" and "another tenant's".
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -19,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import InvalidInput
+from tenants.authentication import api_key_of
 from tenants.services import idempotency_claim, idempotency_store
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -40,11 +42,9 @@ class _Replay(Exception):
 
 def _fingerprint(request: Request) -> str:
     body = request._request.body
-    try:
+    with contextlib.suppress(ValueError, UnicodeDecodeError):  # not JSON: the raw bytes are compared
         body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
-    except (ValueError, UnicodeDecodeError):
-        pass  # not JSON: the raw bytes are compared
-    return hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n" + body).hexdigest()
+    return hashlib.sha256((request.method or "").encode() + b" " + request.path.encode() + b"\n" + body).hexdigest()
 
 
 class ApiView(APIView):
@@ -67,7 +67,7 @@ class ApiView(APIView):
                 "Idempotency-Key must be 1–255 printable ASCII characters.", code="invalid_idempotency_key"
             )
         fingerprint = _fingerprint(request)
-        record = idempotency_claim(tenant=request.auth.tenant, key=key, fingerprint=fingerprint)
+        record = idempotency_claim(tenant=api_key_of(request).tenant, key=key, fingerprint=fingerprint)
         if record is not None:
             response = HttpResponse(bytes(record.response_body), status=record.response_status)
             for name, value in record.response_headers.items():
@@ -87,7 +87,7 @@ class ApiView(APIView):
             key, fingerprint = self._idempotency  # type: ignore[misc]
             response.render()
             idempotency_store(
-                tenant=request.auth.tenant,
+                tenant=api_key_of(request).tenant,
                 key=key,
                 fingerprint=fingerprint,
                 status=response.status_code,

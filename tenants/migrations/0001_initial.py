@@ -11,7 +11,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -20,95 +19,222 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Tenant',
+            name="Tenant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.CharField(default=functools.partial(config.ids.public_id, *('ten',), **{}), editable=False, max_length=32, unique=True)),
-                ('slug', models.CharField(max_length=32, unique=True, validators=[django.core.validators.RegexValidator('^[a-z0-9](?:[a-z0-9-]{1,30}[a-z0-9])$', '3–32 lowercase letters, digits and hyphens, starting and ending with a letter or digit.')])),
-                ('name', models.CharField(max_length=200)),
-                ('account_id', models.CharField(max_length=12, unique=True, validators=[django.core.validators.RegexValidator('^\\d{12}$', 'An account id is exactly 12 digits.')])),
-                ('region', models.CharField(max_length=32, validators=[django.core.validators.RegexValidator('^[a-z]{2}(-gov)?-[a-z]+-\\d$', 'An AWS region such as eu-west-1.')])),
-                ('status', models.CharField(choices=[('active', 'Active'), ('suspended', 'Suspended'), ('offboarded', 'Offboarded')], default='active', max_length=16)),
-                ('kms_key_arn', models.CharField(blank=True, max_length=2048)),
-                ('storage_bucket', models.CharField(blank=True, max_length=63)),
-                ('storage_prefix', models.CharField(blank=True, max_length=512)),
-                ('shard_count', models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(99)])),
-                ('rate_quotas', models.JSONField(blank=True, default=dict, help_text='Transactions per second per Rekognition operation, overriding the AWS-like defaults.', validators=[tenants.thresholds.validate_rate_quotas])),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "public_id",
+                    models.CharField(
+                        default=functools.partial(config.ids.public_id, *("ten",), **{}),
+                        editable=False,
+                        max_length=32,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "slug",
+                    models.CharField(
+                        max_length=32,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z0-9](?:[a-z0-9-]{1,30}[a-z0-9])$",
+                                "3–32 lowercase letters, digits and hyphens, starting and ending with a letter or digit.",
+                            )
+                        ],
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "account_id",
+                    models.CharField(
+                        max_length=12,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator("^\\d{12}$", "An account id is exactly 12 digits.")
+                        ],
+                    ),
+                ),
+                (
+                    "region",
+                    models.CharField(
+                        max_length=32,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z]{2}(-gov)?-[a-z]+-\\d$", "An AWS region such as eu-west-1."
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("suspended", "Suspended"), ("offboarded", "Offboarded")],
+                        default="active",
+                        max_length=16,
+                    ),
+                ),
+                ("kms_key_arn", models.CharField(blank=True, max_length=2048)),
+                ("storage_bucket", models.CharField(blank=True, max_length=63)),
+                ("storage_prefix", models.CharField(blank=True, max_length=512)),
+                (
+                    "shard_count",
+                    models.PositiveSmallIntegerField(
+                        default=1,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(99),
+                        ],
+                    ),
+                ),
+                (
+                    "rate_quotas",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="Transactions per second per Rekognition operation, overriding the AWS-like defaults.",
+                        validators=[tenants.thresholds.validate_rate_quotas],
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
             ],
             options={
-                'ordering': ['slug'],
+                "ordering": ["slug"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('tenant_admin', 'Tenant admin'), ('reviewer', 'Reviewer'), ('compliance_officer', 'Compliance officer')], max_length=32)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='membership', to=settings.AUTH_USER_MODEL)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("tenant_admin", "Tenant admin"),
+                            ("reviewer", "Reviewer"),
+                            ("compliance_officer", "Compliance officer"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="membership",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenants.tenant"
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
-                'base_manager_name': 'objects',
-                'indexes': [models.Index(fields=['tenant', 'role'], name='tenants_mem_tenant__eb953f_idx')],
+                "abstract": False,
+                "base_manager_name": "objects",
+                "indexes": [models.Index(fields=["tenant", "role"], name="tenants_mem_tenant__eb953f_idx")],
             },
         ),
         migrations.CreateModel(
-            name='IdempotencyRecord',
+            name="IdempotencyRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=255)),
-                ('request_fingerprint', models.CharField(max_length=64)),
-                ('response_status', models.PositiveSmallIntegerField()),
-                ('response_body', models.BinaryField()),
-                ('response_headers', models.JSONField(default=dict)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=255)),
+                ("request_fingerprint", models.CharField(max_length=64)),
+                ("response_status", models.PositiveSmallIntegerField()),
+                ("response_body", models.BinaryField()),
+                ("response_headers", models.JSONField(default=dict)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenants.tenant"
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
-                'base_manager_name': 'objects',
-                'indexes': [models.Index(fields=['created_at'], name='tenants_ide_created_d7f1ae_idx')],
-                'constraints': [models.UniqueConstraint(fields=('tenant', 'key'), name='idempotency_key_unique_per_tenant')],
+                "abstract": False,
+                "base_manager_name": "objects",
+                "indexes": [models.Index(fields=["created_at"], name="tenants_ide_created_d7f1ae_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("tenant", "key"), name="idempotency_key_unique_per_tenant")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ApiKey',
+            name="ApiKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('mode', models.CharField(choices=[('live', 'Live'), ('test', 'Test')], default='live', max_length=4)),
-                ('prefix', models.CharField(editable=False, max_length=32, unique=True)),
-                ('secret_hash', models.CharField(editable=False, max_length=64)),
-                ('policy', models.JSONField()),
-                ('rate_limit', models.CharField(blank=True, help_text='e.g. 50/second; empty: platform default.', max_length=32)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('last_used_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(blank=True, max_length=200)),
+                ("mode", models.CharField(choices=[("live", "Live"), ("test", "Test")], default="live", max_length=4)),
+                ("prefix", models.CharField(editable=False, max_length=32, unique=True)),
+                ("secret_hash", models.CharField(editable=False, max_length=64)),
+                ("policy", models.JSONField()),
+                (
+                    "rate_limit",
+                    models.CharField(blank=True, help_text="e.g. 50/second; empty: platform default.", max_length=32),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("last_used_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenants.tenant"
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
-                'base_manager_name': 'objects',
-                'indexes': [models.Index(fields=['tenant', 'created_at'], name='tenants_api_tenant__666b3a_idx')],
+                "abstract": False,
+                "base_manager_name": "objects",
+                "indexes": [models.Index(fields=["tenant", "created_at"], name="tenants_api_tenant__666b3a_idx")],
             },
         ),
         migrations.CreateModel(
-            name='Threshold',
+            name="Threshold",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('operation', models.CharField(choices=[('CompareFaces', 'CompareFaces'), ('DuplicateSearch', 'DuplicateSearch'), ('Authentication', 'Authentication'), ('Identification', 'Identification'), ('QualitySharpness', 'QualitySharpness'), ('QualityBrightness', 'QualityBrightness')], max_length=64)),
-                ('face_model_version', models.CharField(blank=True, default='', help_text='Empty: every face-model version.', max_length=16)),
-                ('value', models.FloatField()),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "operation",
+                    models.CharField(
+                        choices=[
+                            ("CompareFaces", "CompareFaces"),
+                            ("DuplicateSearch", "DuplicateSearch"),
+                            ("Authentication", "Authentication"),
+                            ("Identification", "Identification"),
+                            ("QualitySharpness", "QualitySharpness"),
+                            ("QualityBrightness", "QualityBrightness"),
+                        ],
+                        max_length=64,
+                    ),
+                ),
+                (
+                    "face_model_version",
+                    models.CharField(
+                        blank=True, default="", help_text="Empty: every face-model version.", max_length=16
+                    ),
+                ),
+                ("value", models.FloatField()),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenants.tenant"
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
-                'base_manager_name': 'objects',
-                'constraints': [models.UniqueConstraint(fields=('tenant', 'operation', 'face_model_version'), name='threshold_unique_per_model_version')],
+                "abstract": False,
+                "base_manager_name": "objects",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("tenant", "operation", "face_model_version"), name="threshold_unique_per_model_version"
+                    )
+                ],
             },
         ),
     ]

@@ -5,6 +5,7 @@ No 5xx, and every response (errors included) conforms to the documented schema.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -40,7 +41,13 @@ def token(db: None, settings: Any) -> Iterator[str]:
 
 @pytest.mark.fuzz
 @schema.parametrize()
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(
+    # Deterministic in `make test`; VERITY_FUZZ_EXAMPLES=2000 explores further with fresh random data.
+    max_examples=int(os.environ.get("VERITY_FUZZ_EXAMPLES", "60")),
+    derandomize="VERITY_FUZZ_EXAMPLES" not in os.environ,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
 def test_api_conforms_to_its_schema(case: schemathesis.Case, token: str) -> None:
     case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
     case.call_and_validate(

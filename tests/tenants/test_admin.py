@@ -96,7 +96,12 @@ def test_tenant_admin_issues_a_key_shown_once() -> None:
     membership = MembershipFactory()
     response = _login(membership.user).post(
         "/admin/tenants/apikey/add/",
-        {"name": "ci", "mode": "test", "policy": '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*"}]}', "rate_limit": ""},
+        {
+            "name": "ci",
+            "mode": "test",
+            "policy": '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*"}]}',
+            "rate_limit": "",
+        },
         follow=True,
     )
     assert "vk_test_" in response.content.decode()

@@ -31,7 +31,9 @@ def test_allow_matches_exact_and_wildcard_actions() -> None:
 
 
 def test_actions_match_case_insensitively_like_iam() -> None:
-    assert is_allowed(policy({"Effect": "Allow", "Action": "Verification:getsubject"}), "verification:GetSubject", ctx())
+    assert is_allowed(
+        policy({"Effect": "Allow", "Action": "Verification:getsubject"}), "verification:GetSubject", ctx()
+    )
 
 
 def test_default_is_deny() -> None:
@@ -100,7 +102,10 @@ def test_time_conditions() -> None:
         ({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Principal": "*"}]}, "Unknown"),
         ({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "arn:x"}]}, "Resource"),
         (
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Condition": {"StringLike": {}}}]},
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "*", "Condition": {"StringLike": {}}}],
+            },
             "Unsupported",
         ),
         (
@@ -116,7 +121,11 @@ def test_time_conditions() -> None:
             {
                 "Version": "2012-10-17",
                 "Statement": [
-                    {"Effect": "Allow", "Action": "*", "Condition": {"DateLessThan": {"verity:CurrentTime": "2027-01-01T00:00:00"}}}
+                    {
+                        "Effect": "Allow",
+                        "Action": "*",
+                        "Condition": {"DateLessThan": {"verity:CurrentTime": "2027-01-01T00:00:00"}},
+                    }
                 ],
             },
             "time zone",

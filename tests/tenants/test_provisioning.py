@@ -32,7 +32,10 @@ def test_tenant_create_provisions_key_storage_and_a_working_api_key() -> None:
 
     s3 = boto3.client("s3", region_name="us-east-1")
     rule = s3.get_bucket_encryption(Bucket=tenant.storage_bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
-    assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": tenant.kms_key_arn}
+    assert rule["ApplyServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "aws:kms",
+        "KMSMasterKeyID": tenant.kms_key_arn,
+    }
     public_access = s3.get_public_access_block(Bucket=tenant.storage_bucket)["PublicAccessBlockConfiguration"]
     assert all(public_access.values())
 
@@ -113,7 +116,9 @@ def test_tenant_create_command_prints_account_and_key_once() -> None:
 def test_apikey_create_command_with_test_mode_policy_and_expiry(tmp_path: Path) -> None:
     tenant_create(slug="keys", name="Keys")
     policy_file = tmp_path / "policy.json"
-    policy_file.write_text(json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "tenants:*"}]}))
+    policy_file.write_text(
+        json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "tenants:*"}]})
+    )
     out = StringIO()
     call_command(
         "apikey_create", "keys", "--test", "--policy", str(policy_file), "--expires", "2099-01-01T00:00:00Z", stdout=out

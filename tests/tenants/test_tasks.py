@@ -56,8 +56,12 @@ def test_task_runs_on_a_worker_through_rabbitmq() -> None:
 
 
 def test_production_refuses_to_start_without_a_secret_key() -> None:
-    completed = subprocess.run(  # noqa: S603 - fixed arguments
-        [sys.executable, "-c", "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings'; django.setup()"],
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings'; django.setup()",
+        ],
         env={"VERITY_ENV": "production", "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
@@ -68,8 +72,12 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
 
 
 def test_production_starts_with_its_secrets_set() -> None:
-    completed = subprocess.run(  # noqa: S603 - fixed arguments
-        [sys.executable, "-c", "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings'; django.setup()"],
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings'; django.setup()",
+        ],
         env={
             "VERITY_ENV": "production",
             "DJANGO_SECRET_KEY": "k" * 64,

@@ -83,3 +83,13 @@ def test_invalid_cursor_is_a_400(caller: Caller) -> None:
     response = caller.client.get("/v1/subjects", {"cursor": "garbage"})
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_cursor"
+
+
+def test_nul_characters_are_refused_in_bodies_and_filters(caller: Caller) -> None:
+    in_metadata = caller.client.post("/v1/subjects", {"metadata": {"k\u0000": "v"}}, format="json")
+    assert in_metadata.status_code == 400
+    assert in_metadata.json()["code"] == "null_character"
+    in_filter = caller.client.get("/v1/subjects", {"external_id": "a\u0000b"})
+    assert in_filter.status_code == 400
+    assert in_filter.json()["code"] == "validation_error"
+    assert _subject_count(caller) == 0

@@ -32,7 +32,9 @@ class Command(BaseCommand):
             )
             return
         try:
-            issued = tenant_create(slug=slug, name=options["name"], region=options["region"], shard_count=options["shards"])
+            issued = tenant_create(
+                slug=slug, name=options["name"], region=options["region"], shard_count=options["shards"]
+            )
         except DomainError as exc:
             raise CommandError(f"{exc.code}: {exc.detail} {exc.extra or ''}".strip()) from exc
         tenant = issued.api_key.tenant
