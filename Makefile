@@ -14,6 +14,7 @@ $(STAMP): requirements/base.txt requirements/prod.txt requirements/dev.txt
 	touch $(STAMP)
 
 setup: $(STAMP)
+	mkdir -p var/static
 
 db: setup
 	VERITY_DB_ROLE=owner $(PY) manage.py db_setup
