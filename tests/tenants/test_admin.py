@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from tenants.models import Role, Threshold
+from tenants.models import Role, Tenant, Threshold
 from tenants.scope import tenant_scope
 from tests.factories import MembershipFactory, SubjectFactory, UserFactory
 
@@ -114,3 +114,22 @@ def test_invalid_policy_in_admin_is_a_form_error() -> None:
     )
     assert response.status_code == 200
     assert "Version must be" in response.content.decode()
+
+
+@pytest.mark.usefixtures("aws")
+def test_operator_provisions_a_tenant_from_the_admin() -> None:
+    operator = get_user_model().objects.create_superuser("ops", "ops@example.com", "a-long-operator-password")
+    response = _login(operator).post(
+        "/admin/tenants/tenant/add/",
+        {"slug": "admin-made", "name": "Admin Made", "region": "us-east-1", "shard_count": "2"},
+        follow=True,
+    )
+    assert "vk_live_" in response.content.decode()
+    tenant = Tenant.objects.get(slug="admin-made")
+    assert tenant.kms_key_arn.startswith("arn:aws:kms:")
+    assert tenant.shard_count == 2
+
+
+def test_tenant_admin_cannot_provision_tenants() -> None:
+    membership = MembershipFactory()
+    assert _login(membership.user).get("/admin/tenants/tenant/add/").status_code == 403
