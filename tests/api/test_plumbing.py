@@ -192,3 +192,15 @@ def test_readyz_is_503_when_the_broker_is_unreachable(settings: Any) -> None:
     response = Client().get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["broker"].startswith("unavailable")
+
+
+@pytest.mark.django_db
+def test_unacceptable_accept_header_is_a_problem_406(caller: Caller) -> None:
+    response = caller.client.get("/v1/tenant", HTTP_ACCEPT="text/html")
+    _assert_problem(response, 406, "not_acceptable")
+
+
+@pytest.mark.django_db
+def test_disallowed_host_is_a_problem_400() -> None:
+    response = Client().get("/v1/tenant", HTTP_HOST="evil.example.com")
+    _assert_problem(response, 400, "bad_request")
