@@ -1,0 +1,86 @@
+"""Fixtures for the vision gateway: a tenant, a Stubber on the gateway's client, images, recorded calls."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.stub import Stubber
+from PIL import Image
+
+from tenants.models import Tenant
+from tests.factories import TenantFactory
+from vision import gateway
+from vision.clients import rekognition_client, reset_clients
+
+FACES = Path(__file__).resolve().parents[2] / "fixtures" / "faces"
+
+
+@pytest.fixture(autouse=True)
+def _fast_retries_and_fresh_clients(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Millisecond backoff, fake credentials (no instance-metadata lookups), clients built per test."""
+    settings.VERITY_VISION_RETRY_BASE_DELAY = 0.001
+    settings.VERITY_VISION_RETRY_MAX_DELAY = 0.004
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }.items():
+        monkeypatch.setenv(name, value)
+    reset_clients()
+    yield
+    reset_clients()
+
+
+@pytest.fixture
+def tenant(db: None) -> Tenant:
+    return TenantFactory()
+
+
+@pytest.fixture
+def stub(tenant: Tenant) -> Iterator[Stubber]:
+    """A Stubber on the gateway's client for ``tenant``; every queued answer must be consumed."""
+    with Stubber(rekognition_client(tenant.region)) as stubber:
+        yield stubber
+        stubber.assert_no_pending_responses()
+
+
+@pytest.fixture
+def records(monkeypatch: pytest.MonkeyPatch) -> list[gateway.CallRecord]:
+    """Every CallRecord the gateway hands to its recorders during the test."""
+    received: list[gateway.CallRecord] = []
+    monkeypatch.setattr(gateway, "call_recorders", [])
+    gateway.register_call_recorder(received.append)
+    return received
+
+
+@pytest.fixture
+def photo() -> bytes:
+    """A real 716x900 JPEG portrait (see tests/fixtures/faces/CREDITS.md)."""
+    return (FACES / "person_b_1.jpg").read_bytes()
+
+
+def encode(image: Image.Image, fmt: str = "JPEG", **options: Any) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def make_image() -> Callable[..., bytes]:
+    """``make_image(width, height, fmt="JPEG", orientation=None)``: a two-colour test image."""
+
+    def make(width: int = 200, height: int = 160, fmt: str = "JPEG", orientation: int | None = None) -> bytes:
+        image = Image.new("RGB", (width, height), (0, 0, 255))
+        image.paste((255, 0, 0), (0, 0, width // 2, height))  # left half red
+        options: dict[str, Any] = {}
+        if orientation is not None:
+            exif = Image.Exif()
+            exif[0x0112] = orientation
+            options["exif"] = exif.tobytes()
+        return encode(image, fmt, **options)
+
+    return make

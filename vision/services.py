@@ -1,0 +1,70 @@
+"""Writes for the vision app: the tenant's shard collections, and the stable shard chooser."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.db import connection
+
+from tenants.models import Tenant
+from tenants.scope import tenant_scope
+from vision.errors import ResourceConflict
+from vision.gateway import Gateway
+from vision.models import FaceCollection
+
+
+def collection_name(*, slug: str, shard: int) -> str:
+    """``verity-<slug>-sNN``: the Rekognition collection id of a tenant's shard."""
+    return f"verity-{slug}-s{shard:02d}"
+
+
+def shard_for(subject_public_id: str, shard_count: int) -> int:
+    """The shard a new subject's face goes to: SHA-256, so every process and release agrees.
+
+    The result changes when ``shard_count`` does, which is why a subject's shard is recorded once
+    and never recomputed.
+    """
+    if shard_count < 1:
+        raise ValueError("A tenant has at least one shard.")
+    digest = hashlib.sha256(subject_public_id.encode()).digest()
+    return int.from_bytes(digest[:8], "big") % shard_count
+
+
+def collections_ensure(*, tenant: Tenant) -> list[FaceCollection]:
+    """Create (or adopt) the collections of shards 0..shard_count-1 that have no row yet.
+
+    Safe to call again, and the way to add shards: raise ``tenant.shard_count`` and call it.
+    A collection that exists in Rekognition without a row (a crash between the two, or a
+    restored database) is adopted through DescribeCollection instead of failing.
+    """
+    gateway = Gateway(tenant)
+    with tenant_scope(tenant):
+        with connection.cursor() as cursor:
+            # Serialises concurrent calls for one tenant until this transaction ends.
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"collections:{tenant.pk}"])
+        existing = set(FaceCollection.objects.values_list("shard", flat=True))
+        for shard in range(tenant.shard_count):
+            if shard not in existing:
+                _create_collection(gateway, tenant, shard)
+        return list(FaceCollection.objects.order_by("shard"))
+
+
+def _create_collection(gateway: Gateway, tenant: Tenant, shard: int) -> FaceCollection:
+    name = collection_name(slug=tenant.slug, shard=shard)
+    try:
+        created = gateway.call("CreateCollection", CollectionId=name, Tags={"verity:tenant": tenant.slug})
+        arn, model_version, face_count = created["CollectionArn"], created["FaceModelVersion"], 0
+    except ResourceConflict as exc:
+        if exc.code != "resource_already_exists":
+            raise
+        described = gateway.call("DescribeCollection", CollectionId=name)
+        arn = described["CollectionARN"]
+        model_version, face_count = described["FaceModelVersion"], described["FaceCount"]
+    return FaceCollection.objects.create(
+        tenant=tenant,
+        shard=shard,
+        collection_id=name,
+        collection_arn=arn,
+        face_model_version=model_version,
+        face_count=face_count,
+    )
