@@ -12,6 +12,7 @@ from config.api.problems import problem_response
 from config.health import healthz, readyz
 from tenants.api import TenantView
 from verification.api import SubjectDetailView, SubjectListView
+from vision.metrics import metrics_view
 
 api_v1 = [
     path("tenant", TenantView.as_view(), name="tenant"),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
 ]
 
 

@@ -23,6 +23,8 @@ from tenants.models import ApiKey, ApiKeyMode, IdempotencyRecord, Membership, Ro
 from tenants.policy import FULL_ACCESS_POLICY, PolicyError, validate_policy
 from tenants.scope import platform_scope, tenant_scope
 from tenants.thresholds import validate_threshold
+from vision.models import FaceCollection
+from vision.services import collections_ensure
 
 logger = logging.getLogger(__name__)
 
@@ -209,6 +211,7 @@ def tenant_create(*, slug: str, name: str, region: str | None = None, shard_coun
         provisioned.storage_bucket = tenant.storage_bucket
         with transaction.atomic():
             tenant.save()
+            collections_ensure(tenant=tenant)
             return apikey_create(tenant=tenant, name="first key")
     except IntegrityError as exc:
         _undo_provisioning(provisioned)
@@ -225,6 +228,8 @@ def tenant_reconcile(*, tenant: Tenant) -> list[str]:
     in production this finds drift, e.g. a bucket deleted by hand.
     """
     repaired: list[str] = []
+    with tenant_scope(tenant):
+        collections_before = FaceCollection.objects.count()
     kms = aws_client("kms", tenant.region)
     try:
         kms.describe_key(KeyId=f"alias/verity/{tenant.slug}")
@@ -240,6 +245,8 @@ def tenant_reconcile(*, tenant: Tenant) -> list[str]:
             raise
         _create_storage(tenant)
         repaired.append("storage")
+    if len(collections_ensure(tenant=tenant)) > collections_before:
+        repaired.append("collections")
     return repaired
 
 

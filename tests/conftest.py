@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -67,6 +68,36 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     with mock_aws():
         yield
+
+
+@pytest.fixture(scope="session")
+def rekognition_endpoint(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
+    """The local Rekognition endpoint in a thread of this process, with empty tables.
+
+    Its threads use their own connections: they never see a test's transaction, and what they
+    write is committed. moto's ``mock_aws`` leaves its requests alone (its URL is not AWS's).
+    """
+    from vision.local.models import Collection, LivenessSession, ModerationJob
+    from vision.local.server import serve_in_background
+
+    with django_db_blocker.unblock():
+        for model in (Collection, LivenessSession, ModerationJob):
+            model.objects.all().delete()
+    server = serve_in_background()
+    yield server.url
+    server.close()
+
+
+@pytest.fixture
+def aws_and_rekognition(aws: None, rekognition_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto for S3/KMS/SNS/SQS and the local endpoint for Rekognition, as `make run` wires them."""
+    from vision.clients import reset_clients
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_REKOGNITION", rekognition_endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", f"test{uuid.uuid4().hex[:16]}")  # a Rekognition account of its own
+    reset_clients()
+    yield
+    reset_clients()
 
 
 @dataclass

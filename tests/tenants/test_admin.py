@@ -116,7 +116,7 @@ def test_invalid_policy_in_admin_is_a_form_error() -> None:
     assert "Version must be" in response.content.decode()
 
 
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("aws_and_rekognition")
 def test_operator_provisions_a_tenant_from_the_admin() -> None:
     operator = get_user_model().objects.create_superuser("ops", "ops@example.com", "a-long-operator-password")
     response = _login(operator).post(

@@ -15,8 +15,10 @@ from config.errors import Conflict, InvalidInput
 from tenants.models import ApiKey, Tenant
 from tenants.scope import tenant_scope
 from tenants.services import tenant_create, tenant_reconcile
+from vision.clients import rekognition_client
+from vision.models import FaceCollection
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("aws")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("aws_and_rekognition")]
 
 
 def test_tenant_create_provisions_key_storage_and_a_working_api_key() -> None:
@@ -39,9 +41,31 @@ def test_tenant_create_provisions_key_storage_and_a_working_api_key() -> None:
     public_access = s3.get_public_access_block(Bucket=tenant.storage_bucket)["PublicAccessBlockConfiguration"]
     assert all(public_access.values())
 
+    with tenant_scope(tenant):
+        collections = list(FaceCollection.objects.order_by("shard"))
+    assert [c.collection_id for c in collections] == [
+        "verity-acme-bank-s00",
+        "verity-acme-bank-s01",
+        "verity-acme-bank-s02",
+    ]
+    rekognition = rekognition_client("us-east-1")
+    for collection in collections:
+        described = rekognition.describe_collection(CollectionId=collection.collection_id)
+        assert described["FaceModelVersion"] == collection.face_model_version
+
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.token}")
     assert client.get("/v1/tenant").json()["slug"] == "acme-bank"
+
+
+def test_adding_shards_later_creates_their_collections() -> None:
+    tenant_create(slug="growing", name="Growing")
+    tenant = Tenant.objects.get(slug="growing")
+    tenant.shard_count = 3
+    tenant.save()
+    assert tenant_reconcile(tenant=tenant) == ["collections"]
+    with tenant_scope(tenant):
+        assert sorted(FaceCollection.objects.values_list("shard", flat=True)) == [0, 1, 2]
 
 
 def test_tenant_in_another_region_gets_storage_there() -> None:
