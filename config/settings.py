@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "tenants",
     "verification",
+    "audit",
     "vision",
     "vision.local.apps.LocalRekognitionConfig",
 ]

@@ -1,0 +1,179 @@
+"""Audit API: look up the tenant's CloudTrail records, export them, and fetch the signing keys.
+
+GET  /v1/audit/events               audit:LookupEvents   filters + cursor pagination
+GET  /v1/audit/events/{eventID}     audit:LookupEvents
+POST /v1/audit/exports              audit:ExportEvents   202, then poll the export
+GET  /v1/audit/exports/{id}         audit:ExportEvents   status and, when done, a download link
+GET  /v1/audit/public-keys          audit:ListPublicKeys the digest keys, as public-keys.json
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from audit.digests import public_keys
+from audit.identity import api_key_identity
+from audit.models import AuditEvent, AuditExport, ExportDestination, ExportFormat
+from audit.selectors import Outcome, event_get, event_list, export_download_link, export_get
+from audit.services import export_request
+from config.api.pagination import CursorPagination, page_of
+from config.api.serializers import StrictInputSerializer
+from config.api.views import IDEMPOTENCY_PARAMETER, ApiView
+from tenants.authentication import api_key_of
+
+
+class EventPagination(CursorPagination):
+    # The id breaks ties between events of the same microsecond (DRF takes a list).
+    ordering = ("-event_time", "-id")  # type: ignore[assignment]
+
+
+class EventOutput(serializers.Serializer[Any]):
+    """A CloudTrail record, exactly as stored and exported."""
+
+    eventVersion = serializers.CharField()
+    userIdentity = serializers.DictField()
+    eventTime = serializers.CharField(help_text="UTC, YYYY-MM-DDTHH:MM:SSZ")
+    eventSource = serializers.CharField()
+    eventName = serializers.CharField()
+    awsRegion = serializers.CharField()
+    sourceIPAddress = serializers.CharField(allow_null=True)
+    userAgent = serializers.CharField(allow_null=True)
+    requestParameters = serializers.DictField(allow_null=True)
+    responseElements = serializers.DictField(allow_null=True)
+    errorCode = serializers.CharField(required=False, help_text="Only on failed calls.")
+    errorMessage = serializers.CharField(required=False, allow_null=True, help_text="Only on failed calls.")
+    requestID = serializers.CharField(allow_null=True)
+    eventID = serializers.UUIDField()
+    readOnly = serializers.BooleanField()
+    resources = serializers.ListField(child=serializers.DictField())
+    eventType = serializers.CharField()
+    managementEvent = serializers.BooleanField()
+    eventCategory = serializers.CharField()
+    recipientAccountId = serializers.CharField()
+
+    def to_representation(self, instance: AuditEvent) -> dict[str, Any]:
+        return dict(instance.record)
+
+
+class EventFilters(serializers.Serializer[Any]):
+    event_name = serializers.CharField(max_length=128, required=False)
+    event_source = serializers.CharField(max_length=128, required=False)
+    principal = serializers.CharField(
+        max_length=256, required=False, help_text="userIdentity.principalId, e.g. an API key's prefix."
+    )
+    outcome = serializers.ChoiceField(choices=Outcome.CHOICES, required=False)
+    request_id = serializers.CharField(max_length=128, required=False)
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        fields = super().get_fields()
+        # Added here, not declared: a class attribute named read_only would shadow Field.read_only.
+        fields["read_only"] = serializers.BooleanField(
+            required=False, allow_null=True, default=None, help_text="true: only reads; false: only writes."
+        )
+        return fields
+
+
+class EventListView(ApiView):
+    policy_actions = {"GET": "audit:LookupEvents"}
+
+    class Filters(EventFilters):
+        start_time = serializers.DateTimeField(required=False, help_text="Inclusive.")
+        end_time = serializers.DateTimeField(required=False, help_text="Exclusive.")
+
+    @extend_schema(parameters=[Filters], responses={200: page_of(EventOutput)})
+    def get(self, request: Request) -> Response:
+        filters = self.Filters(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        paginator = EventPagination()
+        page = paginator.paginate_queryset(event_list(**filters.validated_data), request)
+        return paginator.get_paginated_response(EventOutput(page, many=True).data)
+
+
+class EventDetailView(ApiView):
+    policy_actions = {"GET": "audit:LookupEvents"}
+
+    @extend_schema(responses={200: EventOutput})
+    def get(self, request: Request, event_id: str) -> Response:
+        return Response(EventOutput(event_get(event_id=event_id)).data)
+
+
+class ExportOutput(serializers.Serializer[AuditExport]):
+    id = serializers.CharField(source="public_id")
+    status = serializers.CharField()
+    format = serializers.CharField()
+    start_time = serializers.DateTimeField()
+    end_time = serializers.DateTimeField()
+    filters = serializers.DictField()
+    record_count = serializers.IntegerField(allow_null=True)
+    file_count = serializers.IntegerField(allow_null=True)
+    error = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+    download_url = serializers.SerializerMethodField(
+        help_text="When completed: a link valid for an hour to a .tar (CloudTrail layout) or .csv file."
+    )
+
+    def get_download_url(self, export: AuditExport) -> str | None:
+        return export_download_link(export)
+
+
+class ExportListView(ApiView):
+    policy_actions = {"POST": "audit:ExportEvents"}
+
+    class Input(StrictInputSerializer):
+        class Filters(EventFilters, StrictInputSerializer):
+            pass
+
+        start_time = serializers.DateTimeField(help_text="A whole UTC hour, inclusive.")
+        end_time = serializers.DateTimeField(help_text="A whole UTC hour, exclusive; at most 366 days later.")
+        format = serializers.ChoiceField(choices=ExportFormat.choices, default=ExportFormat.CLOUDTRAIL)
+        filters = Filters(required=False)
+
+    @extend_schema(request=Input, responses={202: ExportOutput}, parameters=[IDEMPOTENCY_PARAMETER])
+    def post(self, request: Request) -> Response:
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        api_key = api_key_of(request)
+        filters = {
+            name: value for name, value in (data.validated_data.get("filters") or {}).items() if value is not None
+        }
+        export = export_request(
+            tenant=api_key.tenant,
+            start_time=data.validated_data["start_time"],
+            end_time=data.validated_data["end_time"],
+            export_format=data.validated_data["format"],
+            destination=ExportDestination.BUNDLE,
+            requested_by=api_key_identity(api_key),
+            filters=filters,
+        )
+        location = request.build_absolute_uri(reverse("audit-export-detail", args=[export.public_id]))
+        return Response(ExportOutput(export).data, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
+
+
+class ExportDetailView(ApiView):
+    policy_actions = {"GET": "audit:ExportEvents"}
+
+    @extend_schema(responses={200: ExportOutput})
+    def get(self, request: Request, export_id: str) -> Response:
+        return Response(ExportOutput(export_get(public_id=export_id)).data)
+
+
+class PublicKeyOutput(serializers.Serializer[Any]):
+    Fingerprint = serializers.CharField(help_text="Hex MD5 of the PKCS#1 DER public key.")
+    Value = serializers.CharField(help_text="Base64 PKCS#1 DER RSA public key.")
+    ValidityStartTime = serializers.CharField()
+    ValidityEndTime = serializers.CharField(allow_null=True)
+
+
+class PublicKeysView(ApiView):
+    policy_actions = {"GET": "audit:ListPublicKeys"}
+
+    @extend_schema(responses={200: PublicKeyOutput(many=True)})
+    def get(self, request: Request) -> Response:
+        return Response([key.to_json() for key in public_keys()])

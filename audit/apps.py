@@ -1,0 +1,15 @@
+"""Audit app: the CloudTrail-shaped, append-only, hash-chained event log."""
+
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    name = "audit"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Sign-in, sign-out and admin changes are Django's own signals: the audit app listens to
+        # them itself, so no other app has to remember to.
+        from audit.services import connect_admin_signals
+
+        connect_admin_signals()

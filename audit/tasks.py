@@ -1,0 +1,94 @@
+"""Celery tasks of the audit log: sealing stragglers, hourly digests, retention purges and exports.
+
+Tasks take ids (tenant first), enter the tenant's scope and call a service. Digests and purges
+catch up by themselves (each run does every hour or row that is due), so a failed run loses
+nothing; only S3 throttling, 5xx answers and timeouts are retried, with backoff and jitter.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, ReadTimeoutError
+from celery import shared_task
+
+from audit.digests import digest_pending_hours
+from audit.models import AuditChainEntry, AuditExport
+from audit.services import chain_seal, export_run, retention_purge
+from tenants.models import Tenant, TenantStatus
+from tenants.scope import platform_scope, tenant_scope
+
+MAX_RETRIES = 5
+_RETRYABLE_CODES = frozenset(
+    {"SlowDown", "Throttling", "ThrottlingException", "RequestTimeout", "InternalError", "ServiceUnavailable"}
+)
+
+
+def _retryable(error: Exception) -> bool:
+    if isinstance(error, ConnectionError | ReadTimeoutError):
+        return True
+    if isinstance(error, ClientError):
+        response: Any = error.response
+        status = int(response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+        return status >= 500 or response.get("Error", {}).get("Code") in _RETRYABLE_CODES
+    return False
+
+
+def _backoff(retries: int) -> float:
+    """Full jitter over an exponential ceiling: 2, 4, 8... up to 300 seconds."""
+    return random.uniform(0, min(300.0, 2.0 ** (retries + 1)))  # noqa: S311 - jitter, not a secret
+
+
+@shared_task(acks_late=True)
+def seal_pending_chains() -> int:
+    """Seal what the commit hooks left (a crash, a lock timeout); returns how many events."""
+    with platform_scope():
+        chains = list(
+            AuditChainEntry.objects.filter(hash__isnull=True).order_by().values_list("tenant_id", flat=True).distinct()
+        )
+    return sum(chain_seal(tenant_id=chain) for chain in chains)
+
+
+@shared_task(acks_late=True)
+def digest_all_tenants() -> int:
+    """Fan out one digest task per active tenant."""
+    tenant_ids = list(Tenant.objects.filter(status=TenantStatus.ACTIVE).values_list("pk", flat=True))
+    for tenant_id in tenant_ids:
+        digest_tenant.delay(tenant_id)
+    return len(tenant_ids)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, soft_time_limit=1800, time_limit=1900)
+def digest_tenant(self: Any, tenant_id: int) -> int:
+    """Deliver and sign the tenant's complete hours that are not digested yet."""
+    tenant = Tenant.objects.get(pk=tenant_id)
+    try:
+        return len(digest_pending_hours(tenant=tenant))
+    except (BotoCoreError, ClientError) as error:
+        if _retryable(error):
+            raise self.retry(exc=error, countdown=_backoff(self.request.retries)) from error
+        raise
+
+
+@shared_task(acks_late=True)
+def purge_all_tenants() -> int:
+    """Fan out one retention purge per tenant that has events."""
+    tenant_ids = list(Tenant.objects.values_list("pk", flat=True))
+    for tenant_id in tenant_ids:
+        purge_tenant.delay(tenant_id)
+    return len(tenant_ids)
+
+
+@shared_task(acks_late=True, soft_time_limit=1800, time_limit=1900)
+def purge_tenant(tenant_id: int) -> int:
+    """Delete the tenant's events past retention that its trail has delivered."""
+    return retention_purge(tenant=Tenant.objects.get(pk=tenant_id))
+
+
+@shared_task(acks_late=True, soft_time_limit=1800, time_limit=1900)
+def run_export(tenant_id: int, export_id: int) -> str:
+    """Write a requested export; a failed one stays visible as ``failed`` with its error."""
+    with tenant_scope(tenant_id):
+        export = AuditExport.objects.get(pk=export_id)
+    return str(export_run(export=export).status)

@@ -1,0 +1,133 @@
+"""The database itself refuses to change or remove audit rows, whatever the application role tries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import psycopg
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from audit.identity import system_identity
+from audit.models import AuditChainEntry, AuditEvent
+from audit.services import chain_seal, record_event
+from tenants.models import Tenant
+from tenants.scope import platform_scope, tenant_scope
+from tests.audit.conftest import in_own_connection, owner_connection
+from tests.factories import TenantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tenant() -> Tenant:
+    tenant = TenantFactory()
+    with tenant_scope(tenant):
+        for name in ("CreateSubject", "GetSubject"):
+            record_event(
+                tenant=tenant,
+                event_source="verification.verity.local",
+                event_name=name,
+                identity=system_identity(tenant),
+            )
+    chain_seal(tenant_id=tenant.pk)
+    return tenant
+
+
+def run_as_app_role(sql: str, *params: object) -> None:
+    """Run raw SQL in the platform scope (RLS shows every row), as the application role, in a savepoint."""
+    assert connection.settings_dict["USER"] != "postgres"
+    with platform_scope(), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+REFUSED = [
+    "UPDATE audit_auditevent SET event_name = 'Nothing' WHERE tenant_id = %s",
+    "UPDATE audit_auditevent SET record = '{}'::json WHERE tenant_id = %s",
+    "DELETE FROM audit_auditevent WHERE tenant_id = %s",
+    "UPDATE audit_auditchainentry SET hash = repeat('0', 64) WHERE tenant_id = %s",
+    "UPDATE audit_auditchainentry SET sequence = sequence + 100 WHERE tenant_id = %s",
+    "DELETE FROM audit_auditchainentry WHERE tenant_id = %s",
+]
+
+
+@pytest.mark.parametrize("sql", REFUSED)
+def test_app_role_cannot_update_or_delete_audit_rows(tenant: Tenant, sql: str) -> None:
+    with pytest.raises(DatabaseError, match="append-only"):
+        run_as_app_role(sql, tenant.pk)
+
+
+@pytest.mark.parametrize("sql", REFUSED)
+def test_setting_the_purge_or_seal_flags_does_not_help_the_app_role(tenant: Tenant, sql: str) -> None:
+    with pytest.raises(DatabaseError, match="append-only"):
+        run_as_app_role(
+            "SELECT set_config('verity.audit_purge', 'on', true), set_config('verity.audit_seal', 'on', true); " + sql,
+            tenant.pk,
+        )
+
+
+@pytest.mark.parametrize(
+    "table", ["audit_auditevent", "audit_auditchainentry", "audit_auditdigest", "audit_auditpurge"]
+)
+def test_truncate_is_refused(table: str) -> None:
+    with pytest.raises(DatabaseError):
+        run_as_app_role(f"TRUNCATE {table}")
+
+
+def test_a_chain_entry_cannot_be_born_sealed(tenant: Tenant) -> None:
+    with tenant_scope(tenant):
+        event = AuditEvent.objects.first()
+    assert event is not None
+    with pytest.raises(DatabaseError):
+        run_as_app_role(
+            "INSERT INTO audit_auditchainentry (event_id, tenant_id, sequence, previous_hash, hash) "
+            "VALUES (%s, %s, 99, repeat('0', 64), repeat('1', 64))",
+            event.pk,
+            tenant.pk,
+        )
+
+
+def test_purge_records_cannot_be_forged(tenant: Tenant) -> None:
+    with pytest.raises(DatabaseError, match="append-only"):
+        run_as_app_role(
+            "INSERT INTO audit_auditpurge "
+            "(tenant_id, purged_at, cutoff, through_sequence, through_hash, deleted_count) "
+            "VALUES (%s, now(), now(), 1, repeat('0', 64), 1)",
+            tenant.pk,
+        )
+
+
+def test_the_purge_function_refuses_a_cutoff_inside_the_retention_period(tenant: Tenant) -> None:
+    with pytest.raises(DatabaseError, match="within the retention period"):
+        run_as_app_role("SELECT verity_audit_purge(%s, now())", tenant.pk)
+    with tenant_scope(tenant):
+        assert AuditEvent.objects.count() == 2
+
+
+def test_the_purge_function_keeps_events_younger_than_the_cutoff(tenant: Tenant) -> None:
+    run_as_app_role("SELECT * FROM verity_audit_purge(%s)", tenant.pk)
+    with tenant_scope(tenant):
+        assert AuditEvent.objects.count() == 2
+        assert AuditChainEntry.objects.filter(sequence__isnull=False).count() == 2
+
+
+def test_even_the_owner_cannot_truncate_update_or_delete_while_the_triggers_stand(
+    committed_tenant: Callable[..., Tenant],
+) -> None:
+    tenant = committed_tenant()
+    in_own_connection(
+        record_event,
+        tenant=tenant,
+        event_source="verification.verity.local",
+        event_name="CreateSubject",
+        identity=system_identity(tenant),
+    )
+    statements = [
+        ("TRUNCATE audit_auditevent, audit_auditchainentry", []),
+        ("UPDATE audit_auditevent SET event_name = 'x' WHERE tenant_id = %s", [tenant.pk]),
+        ("DELETE FROM audit_auditevent WHERE tenant_id = %s", [tenant.pk]),
+    ]
+    with owner_connection() as owner:
+        for statement, params in statements:
+            with pytest.raises(psycopg.Error, match="append-only"), owner.transaction():
+                owner.execute(statement, params)
