@@ -13,3 +13,12 @@ class AuditConfig(AppConfig):
         from audit.services import connect_admin_signals
 
         connect_admin_signals()
+
+        # Every Rekognition call the gateway makes becomes a rekognition.amazonaws.com event.
+        from audit.services import record_gateway_call
+        from vision.gateway import CallRecord, register_call_recorder
+
+        def record(call: CallRecord) -> None:
+            record_gateway_call(call)
+
+        register_call_recorder(record)

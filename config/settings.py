@@ -7,6 +7,7 @@ and explicit ``DJANGO_ALLOWED_HOSTS``.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -57,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "audit.identity.AuditRequestMiddleware",
     "tenants.middleware.TenantScopeMiddleware",
 ]
 
@@ -180,6 +182,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.tasks.purge_expired_idempotency_records",
         "schedule": 3600.0,
     },
+    "audit-seal-pending": {"task": "audit.tasks.seal_pending_chains", "schedule": 60.0},
+    "audit-digests": {"task": "audit.tasks.digest_all_tenants", "schedule": crontab(minute=6)},
+    "audit-retention": {"task": "audit.tasks.purge_all_tenants", "schedule": crontab(hour=3, minute=17)},
 }
 
 # AWS: boto3 reads AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> itself; `make run` points them

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -14,10 +14,11 @@ from tenants.api import TenantView
 from verification.api import SubjectDetailView, SubjectListView
 from vision.metrics import metrics_view
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("tenant", TenantView.as_view(), name="tenant"),
     path("subjects", SubjectListView.as_view(), name="subject-list"),
     path("subjects/<str:subject_id>", SubjectDetailView.as_view(), name="subject-detail"),
+    path("", include("audit.urls")),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from audit.services import record_api_request
 from tenants.scope import platform_scope, tenant_scope
 from tenants.selectors import api_key_resolve, membership_for_user
 from tenants.services import apikey_mark_used
@@ -23,6 +24,14 @@ class TenantScopeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self._scoped(request)
+        deferred = getattr(request, "audit_deferred", None)
+        if deferred is not None:
+            # The request's transaction has ended (rolled back): its failure event stands alone.
+            record_api_request(request=request, commit_now=True, **deferred)
+        return response
+
+    def _scoped(self, request: HttpRequest) -> HttpResponse:
         request.api_key = None  # type: ignore[attr-defined]
         request.membership = None  # type: ignore[attr-defined]
         if request.path.startswith(API_PREFIX):

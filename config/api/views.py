@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.services import record_api_request
 from config.errors import InvalidInput
 from tenants.authentication import api_key_of
 from tenants.services import idempotency_claim, idempotency_store
@@ -83,6 +84,7 @@ class ApiView(APIView):
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
+        self._audit(request, response)
         if getattr(self, "_idempotency", None) and isinstance(response, Response) and 200 <= response.status_code < 300:
             key, fingerprint = self._idempotency  # type: ignore[misc]
             response.render()
@@ -95,3 +97,28 @@ class ApiView(APIView):
                 headers={h: response[h] for h in _REPLAYED_HEADERS if response.has_header(h)},
             )
         return response
+
+    def _audit(self, request: Request, response: Any) -> None:
+        """Record the request: a success in the request's own transaction, a failure after it ends.
+
+        An error rolls the request's transaction back (nothing it did happened), so its event is
+        handed to TenantScopeMiddleware, which writes it once the transaction is over.
+        """
+        action = self.policy_actions.get(request.method or "", f"api:{(request.method or '').title()}NotAllowed")
+        body = getattr(response, "data", None) if isinstance(response, Response) else None
+        parameters = {**self.kwargs, **request.query_params.dict()}
+        with contextlib.suppress(Exception):  # an unparseable body was already answered with a 400
+            if isinstance(request.data, dict):
+                parameters |= request.data
+        event = {
+            "action": action,
+            "status_code": response.status_code,
+            "request_parameters": parameters,
+            "response_elements": body if isinstance(body, dict) and response.status_code < 400 else None,
+            "error_code": body.get("code") if isinstance(body, dict) and response.status_code >= 400 else None,
+            "error_message": body.get("detail") if isinstance(body, dict) and response.status_code >= 400 else None,
+        }
+        if response.status_code < 400:
+            record_api_request(request=request._request, **event)
+        else:
+            request._request.audit_deferred = event  # type: ignore[attr-defined]
