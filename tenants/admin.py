@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from audit.services import record_bulk_admin_deletions
 from config.errors import DomainError
 from config.ratelimit import parse_rate
 from tenants.models import ApiKey, Membership, Role, Tenant, Threshold
@@ -65,6 +66,12 @@ class TenantOwnedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._may(request, self.change_roles)
+
+    def log_deletions(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+        # Django bulk-creates these entries without a signal, so they are audited here.
+        entries = super().log_deletions(request, queryset)
+        record_bulk_admin_deletions(entries, request=request)
+        return entries
 
     def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
         excluded = list(super().get_exclude(request, obj) or [])
@@ -188,4 +195,5 @@ class ApiKeyAdmin(TenantOwnedAdmin):
             return
         for api_key in queryset:
             apikey_revoke(api_key=api_key)
+            self.log_change(request, api_key, "Revoked")
         self.message_user(request, f"Revoked {queryset.count()} key(s).")

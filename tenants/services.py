@@ -10,12 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from botocore import xform_name
+from botocore.exceptions import ClientError
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from audit.services import record_aws_call
 from config.errors import Conflict, InvalidInput
 from config.ratelimit import parse_rate
 from tenants.aws import aws_client
@@ -122,24 +125,55 @@ def _new_account_id() -> str:
             return candidate
 
 
-def _create_kms_key(tenant: Tenant) -> str:
-    kms = aws_client("kms", tenant.region)
-    key = kms.create_key(
+class _AwsCalls:
+    """Makes provisioning's AWS calls and keeps them for the audit log.
+
+    The calls happen before the tenant row exists, so they are recorded once it does (in the
+    same transaction), or as platform events when provisioning fails.
+    """
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+        self.made: list[dict[str, Any]] = []
+
+    def __call__(self, service: str, operation: str, **params: Any) -> Any:
+        method = getattr(aws_client(service, self.region), xform_name(operation))
+        call: dict[str, Any] = {"service": service, "operation": operation, "request_parameters": params}
+        try:
+            response = method(**params)
+        except ClientError as exc:
+            self.made.append(call | {"response_elements": None, "error_code": exc.response["Error"]["Code"]})
+            raise
+        elements = {k: v for k, v in response.items() if k != "ResponseMetadata"}
+        self.made.append(call | {"response_elements": elements})
+        return response
+
+    def record(self, tenant: Tenant | None) -> None:
+        for call in self.made:
+            record_aws_call(tenant=tenant, **call)
+        self.made.clear()
+
+
+def _create_kms_key(tenant: Tenant, aws: _AwsCalls) -> str:
+    key = aws(
+        "kms",
+        "CreateKey",
         Description=f"Verity tenant {tenant.slug}",
         KeyUsage="ENCRYPT_DECRYPT",
         Tags=[{"TagKey": "verity:tenant", "TagValue": tenant.slug}],
     )["KeyMetadata"]
-    kms.create_alias(AliasName=f"alias/verity/{tenant.slug}", TargetKeyId=key["KeyId"])
+    aws("kms", "CreateAlias", AliasName=f"alias/verity/{tenant.slug}", TargetKeyId=key["KeyId"])
     return str(key["Arn"])
 
 
-def _create_storage(tenant: Tenant) -> None:
-    s3 = aws_client("s3", tenant.region)
+def _create_storage(tenant: Tenant, aws: _AwsCalls) -> None:
     create_args: dict[str, Any] = {"Bucket": tenant.storage_bucket}
     if tenant.region != "us-east-1":
         create_args["CreateBucketConfiguration"] = {"LocationConstraint": tenant.region}
-    s3.create_bucket(**create_args)
-    s3.put_public_access_block(
+    aws("s3", "CreateBucket", **create_args)
+    aws(
+        "s3",
+        "PutPublicAccessBlock",
         Bucket=tenant.storage_bucket,
         PublicAccessBlockConfiguration={
             "BlockPublicAcls": True,
@@ -148,7 +182,9 @@ def _create_storage(tenant: Tenant) -> None:
             "RestrictPublicBuckets": True,
         },
     )
-    s3.put_bucket_encryption(
+    aws(
+        "s3",
+        "PutBucketEncryption",
         Bucket=tenant.storage_bucket,
         ServerSideEncryptionConfiguration={
             "Rules": [
@@ -164,22 +200,22 @@ def _create_storage(tenant: Tenant) -> None:
     )
 
 
-def _undo_provisioning(tenant: Tenant) -> None:
+def _undo_provisioning(tenant: Tenant, aws: _AwsCalls) -> None:
     """Best-effort compensation so a failed provisioning leaves no orphaned key or bucket."""
     if tenant.storage_bucket:
         try:
-            aws_client("s3", tenant.region).delete_bucket(Bucket=tenant.storage_bucket)
+            aws("s3", "DeleteBucket", Bucket=tenant.storage_bucket)
         except Exception:
             logger.exception("Could not delete bucket %s after failed provisioning", tenant.storage_bucket)
     if tenant.kms_key_arn:
-        kms = aws_client("kms", tenant.region)
         try:
-            kms.delete_alias(AliasName=f"alias/verity/{tenant.slug}")
+            aws("kms", "DeleteAlias", AliasName=f"alias/verity/{tenant.slug}")
             # The bare key id works everywhere (moto's mock does not resolve ARNs here).
             key_id = tenant.kms_key_arn.rsplit("/", 1)[-1]
-            kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=KMS_KEY_DELETION_WINDOW_DAYS)
+            aws("kms", "ScheduleKeyDeletion", KeyId=key_id, PendingWindowInDays=KMS_KEY_DELETION_WINDOW_DAYS)
         except Exception:
             logger.exception("Could not schedule deletion of %s after failed provisioning", tenant.kms_key_arn)
+    aws.record(None)
 
 
 def tenant_create(*, slug: str, name: str, region: str | None = None, shard_count: int = 1) -> IssuedKey:
@@ -204,20 +240,22 @@ def tenant_create(*, slug: str, name: str, region: str | None = None, shard_coun
         ) from exc
 
     provisioned = Tenant(slug=slug, region=tenant.region)  # what to undo if anything below fails
+    aws = _AwsCalls(tenant.region)
     try:
-        tenant.kms_key_arn = _create_kms_key(tenant)
+        tenant.kms_key_arn = _create_kms_key(tenant, aws)
         provisioned.kms_key_arn = tenant.kms_key_arn
-        _create_storage(tenant)
+        _create_storage(tenant, aws)
         provisioned.storage_bucket = tenant.storage_bucket
         with transaction.atomic():
             tenant.save()
+            aws.record(tenant)
             collections_ensure(tenant=tenant)
             return apikey_create(tenant=tenant, name="first key")
     except IntegrityError as exc:
-        _undo_provisioning(provisioned)
+        _undo_provisioning(provisioned, aws)
         raise Conflict(f"A tenant with slug {slug!r} already exists.", code="tenant_exists") from exc
     except BaseException:
-        _undo_provisioning(provisioned)
+        _undo_provisioning(provisioned, aws)
         raise
 
 
@@ -230,11 +268,12 @@ def tenant_reconcile(*, tenant: Tenant) -> list[str]:
     repaired: list[str] = []
     with tenant_scope(tenant):
         collections_before = FaceCollection.objects.count()
+    aws = _AwsCalls(tenant.region)
     kms = aws_client("kms", tenant.region)
     try:
         kms.describe_key(KeyId=f"alias/verity/{tenant.slug}")
     except kms.exceptions.NotFoundException:
-        tenant.kms_key_arn = _create_kms_key(tenant)
+        tenant.kms_key_arn = _create_kms_key(tenant, aws)
         tenant.save(update_fields=["kms_key_arn"])
         repaired.append("kms_key")
     s3 = aws_client("s3", tenant.region)
@@ -243,8 +282,9 @@ def tenant_reconcile(*, tenant: Tenant) -> list[str]:
     except s3.exceptions.ClientError as exc:
         if exc.response["Error"]["Code"] not in ("404", "NoSuchBucket"):
             raise
-        _create_storage(tenant)
+        _create_storage(tenant, aws)
         repaired.append("storage")
+    aws.record(tenant)
     if len(collections_ensure(tenant=tenant)) > collections_before:
         repaired.append("collections")
     return repaired

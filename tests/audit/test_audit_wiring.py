@@ -77,3 +77,31 @@ def test_provisioning_records_each_rekognition_call() -> None:
     calls = [r for r in _records(tenant) if r["eventSource"] == "rekognition.amazonaws.com"]
     assert [r["eventName"] for r in calls] == ["CreateCollection", "CreateCollection"]
     assert {r["requestParameters"]["CollectionId"] for r in calls} == {"verity-audited-s00", "verity-audited-s01"}
+
+
+@pytest.mark.usefixtures("aws_and_rekognition")
+def test_provisioning_records_its_kms_and_s3_calls() -> None:
+    tenant_create(slug="kms-audited", name="KMS Audited")
+    tenant = Tenant.objects.get(slug="kms-audited")
+    calls = [(r["eventSource"], r["eventName"]) for r in _records(tenant)]
+    assert ("kms.amazonaws.com", "CreateKey") in calls
+    assert ("kms.amazonaws.com", "CreateAlias") in calls
+    assert ("s3.amazonaws.com", "PutBucketEncryption") in calls
+
+
+def test_admin_bulk_deletion_is_audited() -> None:
+    from django.test import Client
+
+    from tests.factories import MembershipFactory, SubjectFactory
+
+    membership = MembershipFactory()
+    subjects = SubjectFactory.create_batch(2, tenant=membership.tenant)
+    client = Client()
+    client.force_login(membership.user)
+    response = client.post(
+        "/admin/verification/subject/",
+        {"action": "delete_selected", "_selected_action": [s.pk for s in subjects], "post": "yes"},
+    )
+    assert response.status_code == 302
+    deletions = [r for r in _records(membership.tenant) if r["eventName"].startswith("Delete")]
+    assert len(deletions) == 2

@@ -102,7 +102,7 @@ def test_failed_provisioning_schedules_the_key_for_deletion(monkeypatch: pytest.
     def storage_down(tenant: Tenant) -> None:
         raise RuntimeError("S3 is down")
 
-    monkeypatch.setattr("tenants.services._create_storage", storage_down)
+    monkeypatch.setattr("tenants.services._create_storage", lambda tenant, aws: storage_down(tenant))
     with pytest.raises(RuntimeError):
         tenant_create(slug="unlucky", name="Unlucky")
     assert not Tenant.objects.filter(slug="unlucky").exists()
