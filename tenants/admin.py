@@ -70,7 +70,7 @@ class TenantOwnedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def log_deletions(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
         # Django bulk-creates these entries without a signal, so they are audited here.
         entries = super().log_deletions(request, queryset)
-        record_bulk_admin_deletions(entries, request=request)
+        record_bulk_admin_deletions(entries if isinstance(entries, list) else [entries], request=request)
         return entries
 
     def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
