@@ -95,7 +95,7 @@ class TimeFilter(admin.SimpleListFilter):
 @admin.register(AuditEvent)
 class AuditEventAdmin(TenantOwnedAdmin):
     view_roles = _AUDIT_READERS
-    change_roles = frozenset()
+    read_only = True
     list_display = ["event_time", "event_name", "event_source", "principal", "source_ip", "outcome", "request_id"]
     list_filter = [TimeFilter, OutcomeFilter, EventSourceFilter, EventNameFilter, "read_only"]
     # Exact matches only, each on an indexed column: one box for a request id, principal or name.
@@ -119,15 +119,6 @@ class AuditEventAdmin(TenantOwnedAdmin):
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
         # An explicit time range: ?event_time__gte=...&event_time__lt=...
         return lookup in {"event_time__gte", "event_time__lt"} or super().lookup_allowed(lookup, value, request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="principal")
     def principal(self, event: AuditEvent) -> str:
@@ -195,7 +186,7 @@ def _floor_hour(moment: datetime) -> datetime:
 @admin.register(AuditExport)
 class AuditExportAdmin(TenantOwnedAdmin):
     view_roles = _AUDIT_READERS
-    change_roles = frozenset()
+    read_only = True
     list_display = ["public_id", "status", "format", "start_time", "end_time", "record_count", "created_at"]
     list_filter = ["status", "format"]
     ordering = ["-created_at"]
@@ -214,15 +205,6 @@ class AuditExportAdmin(TenantOwnedAdmin):
         "finished_at",
         "download",
     )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="download")
     def download(self, export: AuditExport) -> SafeString | str:

@@ -88,11 +88,8 @@ class EventListView(ApiView):
 
     @extend_schema(parameters=[Filters], responses={200: page_of(EventOutput)})
     def get(self, request: Request) -> Response:
-        filters = self.Filters(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        paginator = EventPagination()
-        page = paginator.paginate_queryset(event_list(**filters.validated_data), request)
-        return paginator.get_paginated_response(EventOutput(page, many=True).data)
+        events = event_list(**self.validated_query(self.Filters, request))
+        return self.paginated(events, EventOutput, request, EventPagination())
 
 
 class EventDetailView(ApiView):

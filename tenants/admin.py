@@ -48,6 +48,8 @@ class TenantOwnedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     form = TenantOwnedForm
     view_roles: ClassVar[frozenset[str]] = frozenset(Role.values)
     change_roles: ClassVar[frozenset[str]] = frozenset({Role.TENANT_ADMIN})
+    # Records nobody may add, edit or delete through the admin, operators included (e.g. audit).
+    read_only: ClassVar[bool] = False
 
     def _may(self, request: HttpRequest, roles: frozenset[str]) -> bool:
         return bool(request.user.is_superuser or _role(request) in roles)
@@ -59,13 +61,13 @@ class TenantOwnedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return self._may(request, self.view_roles)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return self._may(request, self.change_roles)
+        return not self.read_only and self._may(request, self.change_roles)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._may(request, self.change_roles)
+        return not self.read_only and self._may(request, self.change_roles)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._may(request, self.change_roles)
+        return not self.read_only and self._may(request, self.change_roles)
 
     def log_deletions(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
         # Django bulk-creates these entries without a signal, so they are audited here.

@@ -9,7 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api.pagination import CursorPagination, page_of
+from config.api.pagination import page_of
 from config.api.serializers import StrictInputSerializer
 from config.api.views import IDEMPOTENCY_PARAMETER, ApiView
 from tenants.authentication import api_key_of
@@ -46,11 +46,7 @@ class SubjectListView(ApiView):
 
     @extend_schema(parameters=[Filters], responses={200: page_of(SubjectOutput)})
     def get(self, request: Request) -> Response:
-        filters = self.Filters(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        paginator = CursorPagination()
-        page = paginator.paginate_queryset(subject_list(**filters.validated_data), request)
-        return paginator.get_paginated_response(SubjectOutput(page, many=True).data)
+        return self.paginated(subject_list(**self.validated_query(self.Filters, request)), SubjectOutput, request)
 
 
 class SubjectDetailView(ApiView):

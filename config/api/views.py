@@ -12,14 +12,17 @@ import json
 import re
 from typing import Any, ClassVar
 
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.services import record_api_request
+from config.api.pagination import CursorPagination
 from config.errors import InvalidInput
 from tenants.authentication import api_key_of
 from tenants.services import idempotency_claim, idempotency_store
@@ -56,6 +59,24 @@ class ApiView(APIView):
         for forbidden in ("get_queryset", "get_object"):
             if forbidden in cls.__dict__:
                 raise TypeError(f"{cls.__name__} may not define {forbidden}: read through a selector instead.")
+
+    def validated_query(self, filters: type[serializers.Serializer[Any]], request: Request) -> dict[str, Any]:
+        """The query string checked by ``filters`` (400 ``validation_error`` otherwise)."""
+        checked = filters(data=request.query_params)
+        checked.is_valid(raise_exception=True)
+        return dict(checked.validated_data)
+
+    def paginated(
+        self,
+        queryset: QuerySet[Any],
+        output: type[serializers.Serializer[Any]],
+        request: Request,
+        paginator: CursorPagination | None = None,
+    ) -> Response:
+        """One cursor page of ``queryset`` rendered with ``output``."""
+        paginator = paginator or CursorPagination()
+        page = paginator.paginate_queryset(queryset, request)
+        return paginator.get_paginated_response(output(page, many=True).data)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         self._idempotency: tuple[str, str] | None = None
