@@ -25,6 +25,7 @@ from audit.services import record_api_request
 from config.api.pagination import CursorPagination
 from config.errors import InvalidInput
 from tenants.authentication import api_key_of
+from tenants.permissions import policy_action
 from tenants.services import idempotency_claim, idempotency_store
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -53,6 +54,8 @@ def _fingerprint(request: Request) -> str:
 
 class ApiView(APIView):
     policy_actions: ClassVar[dict[str, str]] = {}
+    # No OPTIONS: it would answer outside the policy; 405 says the same to every caller.
+    http_method_names: ClassVar[list[str]] = ["get", "post", "put", "patch", "delete", "head"]  # type: ignore[misc]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -125,7 +128,7 @@ class ApiView(APIView):
         An error rolls the request's transaction back (nothing it did happened), so its event is
         handed to TenantScopeMiddleware, which writes it once the transaction is over.
         """
-        action = self.policy_actions.get(request.method or "", f"api:{(request.method or '').title()}NotAllowed")
+        action = policy_action(self, request.method) or f"api:{(request.method or '').title()}NotAllowed"
         body = getattr(response, "data", None) if isinstance(response, Response) else None
         parameters = {**self.kwargs, **request.query_params.dict()}
         with contextlib.suppress(Exception):  # an unparseable body was already answered with a 400
