@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from limits import RateLimitItem, parse, storage, strategies
 
+__all__ = ["RateDecision", "RateLimitItem", "hit", "parse_rate"]
+
 
 @dataclass(frozen=True)
 class RateDecision:

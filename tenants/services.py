@@ -20,9 +20,17 @@ from django.utils import timezone
 
 from audit.services import record_aws_call
 from config.errors import Conflict, InvalidInput
-from config.ratelimit import parse_rate
 from tenants.aws import aws_client
-from tenants.models import ApiKey, ApiKeyMode, IdempotencyRecord, Membership, Role, Tenant, Threshold
+from tenants.models import (
+    ApiKey,
+    ApiKeyMode,
+    IdempotencyRecord,
+    Membership,
+    Role,
+    Tenant,
+    Threshold,
+    validate_api_key_rate_limit,
+)
 from tenants.policy import FULL_ACCESS_POLICY, PolicyError, validate_policy
 from tenants.scope import platform_scope, tenant_scope
 from tenants.thresholds import validate_threshold
@@ -81,11 +89,10 @@ def apikey_create(
         raise InvalidInput(str(exc), code="invalid_policy") from exc
     if expires_at is not None and expires_at <= timezone.now():
         raise InvalidInput("expires_at must be in the future.", code="invalid_expiry")
-    if rate_limit:
-        try:
-            parse_rate(rate_limit)
-        except ValueError as exc:
-            raise InvalidInput(str(exc), code="invalid_rate_limit") from exc
+    try:
+        validate_api_key_rate_limit(rate_limit, tenant=tenant)
+    except ValidationError as exc:
+        raise InvalidInput(exc.messages[0], code=exc.code or "invalid_rate_limit") from exc
     prefix = f"vk_{mode}_{_random_string(_KEY_ID_LENGTH)}"
     token = prefix + _random_string(_KEY_SECRET_LENGTH)
     with tenant_scope(tenant):

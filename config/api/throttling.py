@@ -1,11 +1,14 @@
-"""Per-API-key rate limiting for the REST API (429 ``rate_limited`` with Retry-After)."""
+"""Per-API-key rate limiting for the REST API (429 ``rate_limited`` with Retry-After).
+
+A key is counted against its own rate and its tenant's API quota (``ApiKey.rate_limits``), so
+no key goes faster than its tenant's quota, whatever was stored on it.
+"""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from django.conf import settings
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
@@ -24,10 +27,12 @@ class ApiKeyRateThrottle(BaseThrottle):
         if request.auth is None:
             return True
         api_key = api_key_of(request)
-        rate = parse_rate(api_key.rate_limit or settings.VERITY_DEFAULT_API_KEY_RATE)
-        self.decision = ratelimit.hit(rate, "api", str(api_key.tenant_id), api_key.prefix)
+        for rate in api_key.rate_limits():
+            self.decision = ratelimit.hit(rate, "api", str(api_key.tenant_id), api_key.prefix)
+            if not self.decision.allowed:
+                break
         request._request.rate_limit_decision = self.decision  # type: ignore[attr-defined]
-        return self.decision.allowed
+        return self.decision is None or self.decision.allowed
 
     def wait(self) -> float | None:
         return math.ceil(self.decision.retry_after) if self.decision else None
