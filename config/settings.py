@@ -200,3 +200,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"botocore": {"level": "WARNING"}, "boto3": {"level": "WARNING"}},
 }
+
+# --- Flood limits for callers without credentials (docs/api.md, "Flood limits") ---------------
+# /v1/ requests without a valid API key, per source address; over it: 429 rate_limited.
+VERITY_ANONYMOUS_API_RATE = env.str("VERITY_ANONYMOUS_API_RATE", default="60/minute")
+# Failed admin sign-ins per (username, address) and per address; over either: 429 until it cools off.
+VERITY_SIGNIN_FAILURE_RATE = env.str("VERITY_SIGNIN_FAILURE_RATE", default="5/15minutes")
+VERITY_SIGNIN_FAILURE_IP_RATE = env.str("VERITY_SIGNIN_FAILURE_IP_RATE", default="30/15minutes")
+# Requests refused by these limits are counted per address in windows of this length, and each
+# window becomes one audit event (audit.tasks.record_flood_summaries), not one row per request.
+VERITY_FLOOD_WINDOW_SECONDS = env.int("VERITY_FLOOD_WINDOW_SECONDS", default=60)
+MIDDLEWARE += ["tenants.signin_throttle.SignInThrottleMiddleware"]
+CELERY_BEAT_SCHEDULE["audit-flood-summaries"] = {"task": "audit.tasks.record_flood_summaries", "schedule": 60.0}
+# --- end of flood limits ------------------------------------------------------------------------

@@ -52,6 +52,9 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[N
 @pytest.fixture(autouse=True)
 def _isolated_rate_limits(settings: Any) -> None:
     settings.VERITY_DEFAULT_API_KEY_RATE = "1000/second"
+    settings.VERITY_ANONYMOUS_API_RATE = "1000/second"
+    settings.VERITY_SIGNIN_FAILURE_RATE = "1000/second"
+    settings.VERITY_SIGNIN_FAILURE_IP_RATE = "1000/second"
 
 
 @pytest.fixture

@@ -103,4 +103,3 @@ def test_a_longer_window_cannot_burst_past_the_quota() -> None:
     caller = make_caller(tenant=tenant, rate_limit="60/hour")
     assert caller.client.get("/v1/tenant").status_code == 200
     assert caller.client.get("/v1/tenant").status_code == 429
-
