@@ -123,6 +123,15 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if IS_PRODUCTION else None
 
+# --- Admin sign-in and staff accounts (tenants/admin_site.py, tenants/staff.py, docs/admin.md) ---
+LOGIN_URL = "admin:login"
+# Messages are kept in the session, on the server: nothing a message says travels in a cookie
+# (and no secret is ever put in a message: new keys and links are shown on a page of their own).
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Where staff reach the admin, for the set-password links that management commands print.
+VERITY_ADMIN_BASE_URL = env.str("VERITY_ADMIN_BASE_URL", default="http://127.0.0.1:8000")
+# --- end of admin sign-in block ---
+
 # Bodies larger than this are refused before any parsing (413 request_too_large).
 VERITY_MAX_BODY_BYTES = env.int("VERITY_MAX_BODY_BYTES", default=8 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = VERITY_MAX_BODY_BYTES
