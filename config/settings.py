@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_otp",  # admin second factor: see the admin sign-in block below
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "tenants",
     "verification",
     "audit",
@@ -56,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # marks a session that passed the second factor
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.identity.AuditRequestMiddleware",
@@ -130,6 +134,10 @@ LOGIN_URL = "admin:login"
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # Where staff reach the admin, for the set-password links that management commands print.
 VERITY_ADMIN_BASE_URL = env.str("VERITY_ADMIN_BASE_URL", default="http://127.0.0.1:8000")
+# Staff must pass a second factor (TOTP or a recovery code) before the admin opens: required in
+# production, optional elsewhere (where a user who enrolled is still asked). tenants/two_factor.py
+VERITY_ADMIN_REQUIRE_2FA = env.bool("VERITY_ADMIN_REQUIRE_2FA", default=IS_PRODUCTION)
+OTP_TOTP_ISSUER = "Verity"
 # --- end of admin sign-in block ---
 
 # Bodies larger than this are refused before any parsing (413 request_too_large).
