@@ -138,6 +138,8 @@ VERITY_ADMIN_BASE_URL = env.str("VERITY_ADMIN_BASE_URL", default="http://127.0.0
 # production, optional elsewhere (where a user who enrolled is still asked). tenants/two_factor.py
 VERITY_ADMIN_REQUIRE_2FA = env.bool("VERITY_ADMIN_REQUIRE_2FA", default=IS_PRODUCTION)
 OTP_TOTP_ISSUER = "Verity"
+# Operators reset a lost authenticator by deleting the device in the admin; they never see its secret.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # --- end of admin sign-in block ---
 
 # Bodies larger than this are refused before any parsing (413 request_too_large).

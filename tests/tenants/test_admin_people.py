@@ -116,12 +116,15 @@ def test_a_taken_username_is_a_form_error_not_a_server_error() -> None:
 def test_tenant_admin_changes_a_role_and_deactivates_a_user() -> None:
     admin_membership = MembershipFactory()
     colleague = MembershipFactory(tenant=admin_membership.tenant, role=Role.REVIEWER)
+    colleague_session = _login(colleague.user)
+    assert colleague_session.get("/admin/").status_code == 200
     response = _login(admin_membership.user).post(
         f"{MEMBERSHIPS}{colleague.pk}/change/", {"role": Role.COMPLIANCE_OFFICER}
     )
     assert response.status_code == 302
     colleague.user.refresh_from_db()
     assert not colleague.user.is_active
+    assert colleague_session.get("/admin/").status_code == 302  # their open session ends too
     with tenant_scope(admin_membership.tenant):
         assert Membership.objects.get(pk=colleague.pk).role == Role.COMPLIANCE_OFFICER
     updates = _events(admin_membership.tenant, "UpdateUser")

@@ -198,3 +198,26 @@ def test_production_settings_require_2fa_by_default() -> None:
     script = "import config.settings as s; print(s.VERITY_ADMIN_REQUIRE_2FA)"
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)  # noqa: S603
     assert result.stdout.strip() == "True"
+
+
+def test_operators_reset_a_lost_authenticator_without_seeing_its_secret() -> None:
+    user, _, _ = _staff(Role.TENANT_ADMIN)
+    codes = _enrolled(user)
+    device = TOTPDevice.objects.get(user=user)
+    operator, _, _ = _staff("operator")
+    client = Client()
+    client.force_login(operator)
+    page = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/").content.decode()
+    assert device.key not in page
+    recovery = StaticDevice.objects.get(user=user)
+    assert codes[0] not in client.get(f"/admin/otp_static/staticdevice/{recovery.pk}/change/").content.decode()
+    client.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+    assert not TOTPDevice.objects.filter(user=user).exists()
+
+
+def test_tenant_staff_cannot_reach_anyones_devices() -> None:
+    user, _, _ = _staff(Role.TENANT_ADMIN)
+    client = Client()
+    client.force_login(user)
+    assert client.get("/admin/otp_totp/totpdevice/").status_code == 403
+    assert client.get("/admin/otp_static/staticdevice/").status_code == 403
