@@ -164,3 +164,15 @@ def test_operator_creates_a_tenant_user_from_the_command_line() -> None:
         call_command("tenant_user_create", tenant.slug, "bank-admin", "--role", "reviewer", stdout=io.StringIO())
     with pytest.raises(CommandError, match="No tenant"):
         call_command("tenant_user_create", "no-such-bank", "someone", "--role", "reviewer", stdout=io.StringIO())
+
+
+def test_operator_creates_a_user_in_a_chosen_tenant_from_the_admin() -> None:
+    tenant = TenantFactory()
+    response = _login(_operator()).post(
+        f"{MEMBERSHIPS}add/", {"tenant": str(tenant.pk), "username": "first-admin", "role": "tenant_admin"}
+    )
+    assert response.status_code == 200
+    assert LINK.search(response.content.decode()) is not None
+    with tenant_scope(tenant):
+        assert Membership.objects.get(user__username="first-admin").role == Role.TENANT_ADMIN
+    assert _events(tenant, "CreateUser")[0].record["userIdentity"]["type"] == "AWSAccount"
