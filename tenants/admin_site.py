@@ -25,6 +25,7 @@ from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
 # The query parameters Django's own list filters produce for a field path (see admin/filters.py).
@@ -129,22 +130,20 @@ class VerityAdminSite(admin.AdminSite):
 
         return self._has_place(request) and second_factor_satisfied(request.user)
 
+    @method_decorator(never_cache)
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         # Signed in with a password but not past the second factor: on to it, not to the password form.
         if self._has_place(request) and not self.has_permission(request):
-            return self._to_second_factor(request, "two_factor_verify")
+            return self._redirect(request, "two_factor_verify")
         return super().login(request, extra_context)
-
-    def _to_login(self, request: HttpRequest) -> HttpResponseRedirect:
-        url = reverse("admin:login", current_app=self.name)
-        return HttpResponseRedirect(f"{url}?{urlencode({REDIRECT_FIELD_NAME: self._next_url(request)})}")
 
     def _next_url(self, request: HttpRequest) -> str:
         target = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME, "")
         safe = url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure())
         return target if safe else reverse("admin:index", current_app=self.name)
 
-    def _to_second_factor(self, request: HttpRequest, view: str) -> HttpResponseRedirect:
+    def _redirect(self, request: HttpRequest, view: str) -> HttpResponseRedirect:
+        """To another step of signing in, keeping where the user was going."""
         url = reverse(f"admin:{view}", current_app=self.name)
         return HttpResponseRedirect(f"{url}?{urlencode({REDIRECT_FIELD_NAME: self._next_url(request)})}")
 
@@ -160,6 +159,7 @@ class VerityAdminSite(admin.AdminSite):
         request.session.cycle_key()  # a new session id for the more privileged session
         otp_login(request, device)
 
+    @method_decorator(never_cache)
     @method_decorator(csrf_protect)
     def two_factor_verify(self, request: HttpRequest) -> HttpResponse:
         """The second step of signing in: a code from the authenticator, or a recovery code."""
@@ -168,14 +168,14 @@ class VerityAdminSite(admin.AdminSite):
         from tenants.two_factor import second_factor_verify
 
         if not self._has_place(request):
-            return self._to_login(request)
+            return self._redirect(request, "login")
         if self.has_permission(request):
             return HttpResponseRedirect(self._next_url(request))
         if request.method == "POST" and "cancel" in request.POST:
             auth_logout(request)
             return HttpResponseRedirect(reverse("admin:login", current_app=self.name))
         if not user_has_device(request.user):
-            return self._to_second_factor(request, "two_factor_setup")
+            return self._redirect(request, "two_factor_setup")
         error = None
         if request.method == "POST":
             device = second_factor_verify(request=request, user=request.user, token=request.POST.get("code", ""))
@@ -185,6 +185,7 @@ class VerityAdminSite(admin.AdminSite):
             error = "That code was not accepted. Wait a moment before trying again."
         return self._render_no_store(request, "two_factor_verify.html", {"title": "Two-factor check", "error": error})
 
+    @method_decorator(never_cache)
     @method_decorator(csrf_protect)
     def two_factor_setup(self, request: HttpRequest) -> HttpResponse:
         """Enrol an authenticator (replacing an earlier one only after passing it) and get recovery codes."""
@@ -199,9 +200,9 @@ class VerityAdminSite(admin.AdminSite):
 
         user = request.user
         if not self._has_place(request):
-            return self._to_login(request)
+            return self._redirect(request, "login")
         if user_has_device(user) and not is_verified(user):
-            return self._to_second_factor(request, "two_factor_verify")  # prove the old factor first
+            return self._redirect(request, "two_factor_verify")  # prove the old factor first
         pending = None
         if request.method == "POST":
             pending = pending_authenticator(user=user, device_id=request.session.get(_PENDING_DEVICE, 0))

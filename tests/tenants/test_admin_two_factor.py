@@ -221,3 +221,13 @@ def test_tenant_staff_cannot_reach_anyones_devices() -> None:
     client.force_login(user)
     assert client.get("/admin/otp_totp/totpdevice/").status_code == 403
     assert client.get("/admin/otp_static/staticdevice/").status_code == 403
+
+
+@pytest.mark.usefixtures("required")
+def test_after_the_second_factor_the_admin_never_redirects_off_site() -> None:
+    user, password, _ = _staff(Role.REVIEWER)
+    _enrolled(user)
+    client, _ = _sign_in(user, password)
+    response = client.post("/admin/2fa/verify/", {"code": _code(user), "next": "https://evil.example/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
