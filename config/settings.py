@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_otp",  # admin second factor: see the admin sign-in block below
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "tenants",
     "verification",
     "audit",
@@ -56,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # marks a session that passed the second factor
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.identity.AuditRequestMiddleware",
@@ -122,6 +126,21 @@ CSRF_COOKIE_SECURE = IS_PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if IS_PRODUCTION else None
+
+# --- Admin sign-in and staff accounts (tenants/admin_site.py, tenants/staff.py, docs/admin.md) ---
+LOGIN_URL = "admin:login"
+# Messages are kept in the session, on the server: nothing a message says travels in a cookie
+# (and no secret is ever put in a message: new keys and links are shown on a page of their own).
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Where staff reach the admin, for the set-password links that management commands print.
+VERITY_ADMIN_BASE_URL = env.str("VERITY_ADMIN_BASE_URL", default="http://127.0.0.1:8000")
+# Staff must pass a second factor (TOTP or a recovery code) before the admin opens: required in
+# production, optional elsewhere (where a user who enrolled is still asked). tenants/two_factor.py
+VERITY_ADMIN_REQUIRE_2FA = env.bool("VERITY_ADMIN_REQUIRE_2FA", default=IS_PRODUCTION)
+OTP_TOTP_ISSUER = "Verity"
+# Operators reset a lost authenticator by deleting the device in the admin; they never see its secret.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# --- end of admin sign-in block ---
 
 # Bodies larger than this are refused before any parsing (413 request_too_large).
 VERITY_MAX_BODY_BYTES = env.int("VERITY_MAX_BODY_BYTES", default=8 * 1024 * 1024)
