@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from datetime import UTC, datetime, timedelta
@@ -62,14 +63,16 @@ def test_naming_another_callers_key_without_its_secret_reaches_none_of_its_colle
     assert rekognition.list_collections()["CollectionIds"] == ["victim"]
 
 
-def test_a_body_changed_after_signing_is_refused(rekognition: Any, rekognition_endpoint: str, access_key: str) -> None:
+@pytest.mark.parametrize("declares_payload_hash", [False, True])
+def test_a_body_changed_after_signing_is_refused(
+    rekognition: Any, rekognition_endpoint: str, access_key: str, declares_payload_hash: bool
+) -> None:
     rekognition.create_collection(CollectionId="kept")
-    signed = AWSRequest(
-        method="POST",
-        url=rekognition_endpoint,
-        data=b'{"CollectionId": "other"}',
-        headers={"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "RekognitionService.DeleteCollection"},
-    )
+    original = b'{"CollectionId": "other"}'
+    headers = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "RekognitionService.DeleteCollection"}
+    if declares_payload_hash:  # then SigV4 signs the declared hash, not the body itself
+        headers["X-Amz-Content-SHA256"] = hashlib.sha256(original).hexdigest()
+    signed = AWSRequest(method="POST", url=rekognition_endpoint, data=original, headers=headers)
     SigV4Auth(Credentials(access_key, SECRET), "rekognition", REGION).add_auth(signed)
     headers = {name: value for name, value in signed.headers.items() if name != "X-Amz-Target"}
     status, answer = post(
