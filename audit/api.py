@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -86,7 +86,7 @@ class EventListView(ApiView):
         start_time = serializers.DateTimeField(required=False, help_text="Inclusive.")
         end_time = serializers.DateTimeField(required=False, help_text="Exclusive.")
 
-    @extend_schema(parameters=[Filters], responses={200: page_of(EventOutput)})
+    @extend_schema(operation_id="audit_events_list", parameters=[Filters], responses={200: page_of(EventOutput)})
     def get(self, request: Request) -> Response:
         events = event_list(**self.validated_query(self.Filters, request))
         return self.paginated(events, EventOutput, request, EventPagination())
@@ -123,6 +123,7 @@ class ExportOutput(serializers.Serializer[AuditExport]):
 class ExportListView(ApiView):
     policy_actions = {"POST": "audit:ExportEvents"}
 
+    @extend_schema_serializer(component_name="ExportInput")
     class Input(StrictInputSerializer):
         class Filters(EventFilters, StrictInputSerializer):
             pass

@@ -97,9 +97,10 @@ def aws_and_rekognition(aws: None, rekognition_endpoint: str, monkeypatch: pytes
     from vision.clients import reset_clients
 
     access_key = f"test{uuid.uuid4().hex[:16]}"  # a Rekognition account of its own
-    ACCEPTED_KEYS[access_key] = "testing"  # the aws fixture's secret
+    ACCEPTED_KEYS[access_key] = "testing"
     monkeypatch.setenv("AWS_ENDPOINT_URL_REKOGNITION", rekognition_endpoint)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")  # mock_aws put a fake one of its own
     reset_clients()
     yield
     reset_clients()
