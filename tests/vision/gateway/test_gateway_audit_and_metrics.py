@@ -103,7 +103,7 @@ def test_failures_and_refusals_are_recorded_too(
         response_meta={"RequestId": "req-missing"},
     )
     with pytest.raises(DomainError):
-        Gateway(tenant).call("SearchFacesByImage", CollectionId="verity-gone-s00", Image={"Bytes": photo})
+        Gateway(tenant).call("SearchFacesByImage", CollectionId="verity-demo-s09", Image={"Bytes": photo})
     with pytest.raises(DomainError):
         Gateway(tenant).call("DetectFaces", Image={"Bytes": b"not an image"})
 
