@@ -23,7 +23,7 @@ from tests.vision.endpoint.endpoint_helpers import (
     rekognition_client,
 )
 from vision.local.operations.video_moderation import VideoJobError, _copy_capped
-from vision.local.protocol import InvalidSignatureError, UnrecognizedClientError
+from vision.local.protocol import InvalidSignatureError, RekognitionError, UnrecognizedClientError
 from vision.local.signing import authenticate, configured_secret
 
 pytestmark = ENDPOINT_TESTS
@@ -105,6 +105,21 @@ def test_a_signature_scoped_to_another_service_is_refused() -> None:
     environ = _signed_environ(service="s3")
     with pytest.raises(InvalidSignatureError, match="service"):
         authenticate(environ, b"{}", {"AKIAUNIT": SECRET}.get)
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({"HTTP_AUTHORIZATION": "AWS4-HMAC-SHA256 Credential=AKIAUNIT/20260101/us-east-1/rekognition"}, "Incomplete"),
+        ({"HTTP_X_AMZ_DATE": "yesterday"}, "Incomplete"),
+        ({"HTTP_X_AMZ_SECURITY_TOKEN": "a-session-token"}, "UnrecognizedClient"),
+    ],
+)
+def test_malformed_signatures_and_session_tokens_are_refused(change: dict[str, str], error: str) -> None:
+    with pytest.raises(RekognitionError) as caught:
+        authenticate(_signed_environ() | change, b"{}", {"AKIAUNIT": SECRET}.get)
+    assert caught.value.code.startswith(error)
+    assert caught.value.status == 400
 
 
 def test_the_accepted_key_pairs_come_from_the_settings(settings: Any) -> None:
