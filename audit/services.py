@@ -766,6 +766,13 @@ def export_request(
     return export
 
 
+# What a failed export shows its tenant (API, admin, audit event): stable, with no internal detail.
+EXPORT_FAILED_CODE = "export_failed"
+EXPORT_FAILED_MESSAGE = (
+    "The export could not be written. Request it again; if it fails again, contact support with the export id."
+)
+
+
 def export_run(*, export: AuditExport) -> AuditExport:
     """Write the export (safe to call twice: a finished export is returned as it is)."""
     if export.status in (ExportStatus.COMPLETED, ExportStatus.FAILED):
@@ -775,12 +782,14 @@ def export_run(*, export: AuditExport) -> AuditExport:
         AuditExport.objects.filter(pk=export.pk).update(status=ExportStatus.RUNNING, started_at=timezone.now())
     try:
         counts = _write_export(export, tenant)
-    except Exception as error:
+    except Exception:
+        # The detail (bucket names, paths, library messages) is for operators, not tenants.
+        logger.exception("Audit export %s of tenant %s failed", export.public_id, tenant.pk)
         with tenant_scope(tenant):
             AuditExport.objects.filter(pk=export.pk).update(
-                status=ExportStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+                status=ExportStatus.FAILED, error=EXPORT_FAILED_CODE, finished_at=timezone.now()
             )
-            _record_export_event(export, tenant, error_code=type(error).__name__, error_message=str(error))
+            _record_export_event(export, tenant, error_code=EXPORT_FAILED_CODE, error_message=EXPORT_FAILED_MESSAGE)
         raise
     with tenant_scope(tenant):
         AuditExport.objects.filter(pk=export.pk).update(

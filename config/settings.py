@@ -1,7 +1,9 @@
-"""Verity settings: everything comes from the environment, with defaults that work on a fresh machine.
+"""Verity settings: everything comes from the environment; secure unless development is asked for.
 
-Production (``VERITY_ENV=production``) refuses to start without a real ``DJANGO_SECRET_KEY``
-and explicit ``DJANGO_ALLOWED_HOSTS``.
+Without ``VERITY_ENV=development`` the settings are production's: the process refuses to start
+without a real ``DJANGO_SECRET_KEY`` and explicit ``DJANGO_ALLOWED_HOSTS``, and cookies, HSTS and
+the HTTPS redirect are on. ``make run`` (bin/run) and the test suite (pyproject.toml) ask for
+development explicitly, where local defaults make a fresh machine work without configuration.
 """
 
 from pathlib import Path
@@ -15,20 +17,27 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-VERITY_ENV = env.str("VERITY_ENV", default="local")
+# Security. Production unless development is asked for: a forgotten variable must fail closed.
+VERITY_ENV = env.str("VERITY_ENV", default="production")
+if VERITY_ENV not in ("production", "development"):
+    raise ImproperlyConfigured(f"VERITY_ENV must be production or development, not {VERITY_ENV!r}.")
 IS_PRODUCTION = VERITY_ENV == "production"
 
-_LOCAL_SECRET = "local-only-insecure-secret-key-never-used-in-production"  # noqa: S105 - refused in production below
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=_LOCAL_SECRET)
+# SECRET_KEY also encrypts the audit signing keys (audit/digests.py): never a default in production.
+_DEVELOPMENT_SECRET = "development-only-insecure-secret-key-never-used-in-production"  # noqa: S105
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="" if IS_PRODUCTION else _DEVELOPMENT_SECRET)
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+ALLOWED_HOSTS = env.list(
+    "DJANGO_ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
+)
 
 if IS_PRODUCTION:
-    if SECRET_KEY == _LOCAL_SECRET or len(SECRET_KEY) < 50:
+    if SECRET_KEY == _DEVELOPMENT_SECRET or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to a random value of 50+ characters in production.")
     if DEBUG:
         raise ImproperlyConfigured("DJANGO_DEBUG must be off in production.")
-    if "DJANGO_ALLOWED_HOSTS" not in env.ENVIRON:
+    if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set in production.")
 
 INSTALLED_APPS = [
@@ -125,7 +134,17 @@ SESSION_COOKIE_SECURE = IS_PRODUCTION
 CSRF_COOKIE_SECURE = IS_PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if IS_PRODUCTION else None
+SECURE_SSL_REDIRECT = env.bool("VERITY_SSL_REDIRECT", default=IS_PRODUCTION)
+# Load balancers and orchestrators probe over plain HTTP (paths without their leading slash).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = env.int("VERITY_HSTS_SECONDS", default=31_536_000 if IS_PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("VERITY_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("VERITY_HSTS_PRELOAD", default=True)
+# X-Forwarded-Proto is believed only when a TLS-terminating proxy is declared to set (and strip) it.
+VERITY_BEHIND_TLS_PROXY = env.bool("VERITY_BEHIND_TLS_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if VERITY_BEHIND_TLS_PROXY else None
+# /metrics: closed unless a token is set; then `Authorization: Bearer <token>` (vision/metrics.py).
+VERITY_METRICS_TOKEN = env.str("VERITY_METRICS_TOKEN", default="")
 
 # --- Admin sign-in and staff accounts (tenants/admin_site.py, tenants/staff.py, docs/admin.md) ---
 LOGIN_URL = "admin:login"
@@ -210,6 +229,24 @@ CELERY_BEAT_SCHEDULE = {
 # at moto_server when no credentials are configured. Nothing here builds a client.
 AWS_DEFAULT_REGION = env.str("AWS_DEFAULT_REGION", default="us-east-1")
 VERITY_STORAGE_BUCKET_PREFIX = env.str("VERITY_STORAGE_BUCKET_PREFIX", default="verity")
+
+# The local Rekognition endpoint (vision/local, docs/local-rekognition.md). It serves only callers
+# whose SigV4 signature verifies against one of these "ACCESS_KEY_ID:SECRET" pairs (development:
+# bin/run's local/local), and uses the platform's AWS credentials only on the buckets and SNS
+# topics matched by these patterns (`*` wildcards): by default the tenants' own buckets.
+VERITY_LOCAL_REKOGNITION_CREDENTIALS: dict[str, str] = {}
+for _pair in env.list("VERITY_LOCAL_REKOGNITION_CREDENTIALS", default=[] if IS_PRODUCTION else ["local:local"]):
+    _key_id, _, _secret = _pair.partition(":")
+    if not _key_id or not _secret:
+        raise ImproperlyConfigured("VERITY_LOCAL_REKOGNITION_CREDENTIALS: each pair must be ACCESS_KEY_ID:SECRET.")
+    VERITY_LOCAL_REKOGNITION_CREDENTIALS[_key_id] = _secret
+VERITY_LOCAL_REKOGNITION_S3_BUCKETS = env.list(
+    "VERITY_LOCAL_REKOGNITION_S3_BUCKETS", default=[f"{VERITY_STORAGE_BUCKET_PREFIX}-*"]
+)
+VERITY_LOCAL_REKOGNITION_SNS_TOPICS = env.list(
+    "VERITY_LOCAL_REKOGNITION_SNS_TOPICS", default=[f"arn:aws:sns:*:*:{VERITY_STORAGE_BUCKET_PREFIX}-*"]
+)
+VERITY_LOCAL_REKOGNITION_MAX_VIDEO_BYTES = env.int("VERITY_LOCAL_REKOGNITION_MAX_VIDEO_BYTES", default=500 * 1024**2)
 
 LOGGING = {
     "version": 1,

@@ -34,7 +34,7 @@ from tenants.models import (
 from tenants.policy import FULL_ACCESS_POLICY, PolicyError, validate_policy
 from tenants.scope import platform_scope, tenant_scope
 from tenants.thresholds import validate_threshold
-from vision.models import FaceCollection
+from vision.models import FaceCollection, collection_name
 from vision.services import collections_ensure
 
 logger = logging.getLogger(__name__)
@@ -207,8 +207,27 @@ def _create_storage(tenant: Tenant, aws: _AwsCalls) -> None:
     )
 
 
+def _delete_collections(tenant: Tenant, aws: _AwsCalls) -> None:
+    """Delete the shard collections a failed provisioning may have created.
+
+    Not through the gateway: the tenant row was rolled back, so these are platform events, like
+    the KMS and S3 compensation. The names carry the new tenant's public id, so nothing else can
+    own them.
+    """
+    for shard in range(tenant.shard_count):
+        name = collection_name(tenant=tenant, shard=shard)
+        try:
+            aws("rekognition", "DeleteCollection", CollectionId=name)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ResourceNotFoundException":
+                logger.exception("Could not delete collection %s after failed provisioning", name)
+        except Exception:
+            logger.exception("Could not delete collection %s after failed provisioning", name)
+
+
 def _undo_provisioning(tenant: Tenant, aws: _AwsCalls) -> None:
-    """Best-effort compensation so a failed provisioning leaves no orphaned key or bucket."""
+    """Best-effort compensation so a failed provisioning leaves no orphaned collection, key or bucket."""
+    _delete_collections(tenant, aws)
     if tenant.storage_bucket:
         try:
             aws("s3", "DeleteBucket", Bucket=tenant.storage_bucket)
@@ -246,13 +265,15 @@ def tenant_create(*, slug: str, name: str, region: str | None = None, shard_coun
             "The tenant is not valid.", code="invalid_tenant", extra={"errors": exc.message_dict}
         ) from exc
 
-    provisioned = Tenant(slug=slug, region=tenant.region)  # what to undo if anything below fails
+    # What to undo if anything below fails (no shards: no collection exists yet).
+    provisioned = Tenant(slug=slug, region=tenant.region, public_id=tenant.public_id, shard_count=0)
     aws = _AwsCalls(tenant.region)
     try:
         tenant.kms_key_arn = _create_kms_key(tenant, aws)
         provisioned.kms_key_arn = tenant.kms_key_arn
         _create_storage(tenant, aws)
         provisioned.storage_bucket = tenant.storage_bucket
+        provisioned.shard_count = tenant.shard_count
         with transaction.atomic():
             tenant.save()
             aws.record(tenant)

@@ -79,14 +79,16 @@ def rekognition_endpoint(django_db_setup: None, django_db_blocker: Any) -> Itera
 
     Its threads use their own connections: they never see a test's transaction, and what they
     write is committed. moto's ``mock_aws`` leaves its requests alone (its URL is not AWS's).
+    It accepts the key pairs tests register in ``ACCEPTED_KEYS``.
     """
+    from tests.vision.endpoint.endpoint_helpers import ACCEPTED_KEYS
     from vision.local.models import Collection, LivenessSession, ModerationJob
-    from vision.local.server import serve_in_background
+    from vision.local.server import LocalRekognition, serve_in_background
 
     with django_db_blocker.unblock():
         for model in (Collection, LivenessSession, ModerationJob):
             model.objects.all().delete()
-    server = serve_in_background()
+    server = serve_in_background(LocalRekognition(secret_for=ACCEPTED_KEYS.get))
     yield server.url
     server.close()
 
@@ -94,10 +96,14 @@ def rekognition_endpoint(django_db_setup: None, django_db_blocker: Any) -> Itera
 @pytest.fixture
 def aws_and_rekognition(aws: None, rekognition_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """moto for S3/KMS/SNS/SQS and the local endpoint for Rekognition, as `make run` wires them."""
+    from tests.vision.endpoint.endpoint_helpers import ACCEPTED_KEYS
     from vision.clients import reset_clients
 
+    access_key = f"test{uuid.uuid4().hex[:16]}"  # a Rekognition account of its own
+    ACCEPTED_KEYS[access_key] = "testing"
     monkeypatch.setenv("AWS_ENDPOINT_URL_REKOGNITION", rekognition_endpoint)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", f"test{uuid.uuid4().hex[:16]}")  # a Rekognition account of its own
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")  # mock_aws put a fake one of its own
     reset_clients()
     yield
     reset_clients()

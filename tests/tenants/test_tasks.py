@@ -80,7 +80,7 @@ def test_production_starts_with_its_secrets_set() -> None:
         ],
         env={
             "VERITY_ENV": "production",
-            "DJANGO_SECRET_KEY": "k" * 64,
+            "DJANGO_SECRET_KEY": "production-test-secret-3f9a7c1e5b2d8064aa91c7e3d5f0b2486c1e9d7a",
             "DJANGO_ALLOWED_HOSTS": "verity.example.com",
             "PATH": "/usr/bin:/bin",
         },

@@ -7,17 +7,19 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-from tests.vision.endpoint.endpoint_helpers import ENDPOINT_TESTS, new_access_key, photo, rekognition_client
+from tests.vision.endpoint.endpoint_helpers import ENDPOINT_TESTS, SECRET, photo, rekognition_client
 
 pytestmark = ENDPOINT_TESTS
 
 PROJECT = Path(__file__).resolve().parents[3]
+ACCESS_KEY = "AKIACOMMAND" + uuid.uuid4().hex[:9].upper()
 
 
 def free_port() -> int:
@@ -38,7 +40,12 @@ def command_endpoint() -> Iterator[str]:
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
         [sys.executable, "manage.py", "rekognition_local", "--port", str(port), "--threads", "2"],
         cwd=PROJECT,
-        env={**os.environ, "DATABASE_URL": database_url(), "VERITY_DB_ROLE": "app"},
+        env={
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "VERITY_DB_ROLE": "app",
+            "VERITY_LOCAL_REKOGNITION_CREDENTIALS": f"{ACCESS_KEY}:{SECRET}",
+        },
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -58,10 +65,24 @@ def command_endpoint() -> Iterator[str]:
 
 
 def test_the_command_serves_boto3(command_endpoint: str) -> None:
-    client = rekognition_client(command_endpoint, new_access_key())
+    client = rekognition_client(command_endpoint, ACCESS_KEY)
     client.create_collection(CollectionId="served")
     assert client.list_collections()["CollectionIds"] == ["served"]
     compared = client.compare_faces(
         SourceImage={"Bytes": photo("person_a_1")}, TargetImage={"Bytes": photo("person_a_2")}
     )
     assert compared["FaceMatches"][0]["Similarity"] >= 80
+
+
+def test_the_command_refuses_to_serve_without_configured_credentials() -> None:
+    completed = subprocess.run(  # noqa: S603 - our own interpreter and manage.py
+        [sys.executable, "manage.py", "rekognition_local", "--port", str(free_port())],
+        cwd=PROJECT,
+        env={**os.environ, "DATABASE_URL": database_url(), "VERITY_LOCAL_REKOGNITION_CREDENTIALS": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode != 0
+    assert "VERITY_LOCAL_REKOGNITION_CREDENTIALS" in completed.stderr
