@@ -108,7 +108,7 @@ def _failures(event: events.EngineEvent) -> Iterator[str]:
 
 
 @pytest.mark.fuzz
-@pytest.mark.timeout(600)
+@pytest.mark.timeout(300)
 def test_every_phase_and_check_of_the_schema_passes_against_a_live_server(live_url: str, settings: Any) -> None:
     settings.VERITY_DEFAULT_API_KEY_RATE = "100000/second"
     schema = schemathesis.openapi.from_url(f"{live_url}/v1/schema", config=_config(make_caller().token))
@@ -120,7 +120,6 @@ def test_every_phase_and_check_of_the_schema_passes_against_a_live_server(live_u
             phases[event.phase.name.value] = event.status.value
         failures.update(_failures(event))
     assert sorted(failures) == []
-    # Examples has nothing to run (the schema has no examples); the others must have run.
-    assert {name: phases.get(name) for name in ("coverage", "fuzzing", "stateful")} == dict.fromkeys(
-        ("coverage", "fuzzing", "stateful"), "success"
-    )
+    # Examples has nothing to run (the schema carries no examples); the others must have run.
+    assert set(phases.values()) <= {"success", "skip"}
+    assert [phases.get(name) for name in ("coverage", "fuzzing", "stateful")] == ["success"] * 3
