@@ -14,7 +14,6 @@ from typing import Any, ClassVar
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -34,7 +33,7 @@ _REPLAYED_HEADERS = ("Content-Type", "Location")
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     IDEMPOTENCY_HEADER,
-    OpenApiTypes.STR,
+    {"type": "string", "pattern": "^[!-~]+$", "minLength": 1, "maxLength": 255},  # as _IDEMPOTENCY_KEY
     OpenApiParameter.HEADER,
     description="Repeat a POST safely: the same key and body within 24 h return the stored response.",
 )
@@ -64,8 +63,18 @@ class ApiView(APIView):
                 raise TypeError(f"{cls.__name__} may not define {forbidden}: read through a selector instead.")
 
     def validated_query(self, filters: type[serializers.Serializer[Any]], request: Request) -> dict[str, Any]:
-        """The query string checked by ``filters`` (400 ``validation_error`` otherwise)."""
+        """The query string checked by ``filters`` (400 ``validation_error`` otherwise).
+
+        A parameter given with no value (``?start_time=``) is refused, as the schema says, rather
+        than read as "no filter": the caller asked for something and would silently get everything.
+        """
         checked = filters(data=request.query_params)
+        query = request.query_params
+        empty = [name for name in query if name in checked.fields and "" in query.getlist(name)]
+        if empty:
+            raise serializers.ValidationError(
+                {name: ["This parameter may not be empty."] for name in empty}, code="blank"
+            )
         checked.is_valid(raise_exception=True)
         return dict(checked.validated_data)
 
