@@ -20,6 +20,8 @@ from django.contrib.auth.models import Group
 from django.db.models import Model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.identity import system_identity
 from audit.models import AuditEvent, AuditExport, AuditSettings
@@ -286,6 +288,13 @@ ADMIN_CASES: dict[str, AdminCase] = {
     ),
     "auth.User": platform_only(_member_user),
     "auth.Group": platform_only(lambda t: Group.objects.create(name=f"group of {t.slug}")),
+    # A staff member's second factor: only operators may reset it, never another tenant's staff.
+    "otp_totp.TOTPDevice": platform_only(
+        lambda t: TOTPDevice.objects.create(user=_member_user(t), name="phone", confirmed=True)
+    ),
+    "otp_static.StaticDevice": platform_only(
+        lambda t: StaticDevice.objects.create(user=_member_user(t), name="recovery", confirmed=True)
+    ),
 }
 
 
