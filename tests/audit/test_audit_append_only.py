@@ -13,7 +13,7 @@ from audit.models import AuditChainEntry, AuditEvent
 from audit.services import chain_seal, record_event
 from tenants.models import Tenant
 from tenants.scope import platform_scope, tenant_scope
-from tests.audit.conftest import in_own_connection, owner_connection
+from tests.committed import in_own_connection, owner_connection
 from tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -79,9 +79,12 @@ def test_the_app_role_holds_no_truncate_privilege(table: str) -> None:
 def test_the_truncate_guard_refuses_even_the_owner(table: str) -> None:
     # The owner holds the TRUNCATE privilege, so only the table's own trigger stands in the way.
     # CASCADE takes the tables that reference this one along; the named table's guard fires first.
-    with owner_connection() as owner, pytest.raises(psycopg.errors.InsufficientPrivilege) as refused:
-        with owner.transaction(force_rollback=True):
-            owner.execute(f"TRUNCATE {table} CASCADE")
+    with (
+        owner_connection() as owner,
+        pytest.raises(psycopg.errors.InsufficientPrivilege) as refused,
+        owner.transaction(force_rollback=True),
+    ):
+        owner.execute(f"TRUNCATE {table} CASCADE")
     assert str(refused.value).startswith(f"{table} is append-only: TRUNCATE refused")
 
 

@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -18,6 +17,7 @@ from audit.identity import system_identity
 from audit.services import record_event
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
+from tests.committed import connect_as
 from tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,18 +26,9 @@ pytestmark = pytest.mark.django_db
 @contextmanager
 def open_transaction_elsewhere() -> Iterator[datetime]:
     """Another session of the application role with a transaction open; yields when it began."""
-    app = settings.DATABASE_APP
-    conninfo = {
-        "host": app["HOST"] or None,
-        "port": app["PORT"] or None,
-        "user": app["USER"],
-        "password": app["PASSWORD"] or None,
-        "dbname": connection.settings_dict["NAME"],
-    }
-    with psycopg.connect(**{key: value for key, value in conninfo.items() if value}) as other:
-        with other.transaction(force_rollback=True):
-            row: Any = other.execute("SELECT now()").fetchone()  # now() is the transaction's start
-            yield row[0]
+    with connect_as(settings.DATABASE_APP) as other, other.transaction(force_rollback=True):
+        row: Any = other.execute("SELECT now()").fetchone()  # now() is the transaction's start
+        yield row[0]
 
 
 def test_the_oldest_open_transaction_of_another_session_is_found() -> None:
