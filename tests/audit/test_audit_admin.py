@@ -27,7 +27,14 @@ def login(role: str = Role.COMPLIANCE_OFFICER) -> tuple[Client, Membership]:
     return client, membership
 
 
-def add_event(tenant: Tenant, name: str, *, error_code: str | None = None, request_id: str = "req") -> AuditEvent:
+def add_event(
+    tenant: Tenant,
+    name: str,
+    *,
+    error_code: str | None = None,
+    request_id: str = "req",
+    ago: timedelta = timedelta(minutes=5),
+) -> AuditEvent:
     with tenant_scope(tenant):
         recorded = record_event(
             tenant=tenant,
@@ -36,7 +43,7 @@ def add_event(tenant: Tenant, name: str, *, error_code: str | None = None, reque
             identity=system_identity(tenant),
             error_code=error_code,
             request_id=request_id,
-            event_time=datetime.now(UTC) - timedelta(minutes=5),
+            event_time=datetime.now(UTC) - ago,
         )
         return AuditEvent.objects.get(pk=recorded.id)
 
@@ -89,7 +96,7 @@ def test_filters_by_outcome_name_source_time_and_search() -> None:
 
 def test_exporting_the_selection_starts_a_downloadable_export() -> None:
     client, membership = login()
-    events = [add_event(membership.tenant, "CreateSubject") for _ in range(2)]
+    events = [add_event(membership.tenant, "CreateSubject", ago=timedelta(hours=2)) for _ in range(2)]
     response = client.post(
         CHANGELIST,
         {"action": "export_events", "_selected_action": [event.pk for event in events]},
@@ -101,6 +108,15 @@ def test_exporting_the_selection_starts_a_downloadable_export() -> None:
     assert sorted(export.filters["event_ids"]) == sorted(str(event.event_id) for event in events)
     assert export.requested_by["userName"] == membership.user.username
     assert client.get(f"/admin/audit/auditexport/{export.pk}/change/").status_code == 200
+
+
+def test_exporting_events_of_an_hour_not_yet_complete_is_refused_with_a_message() -> None:
+    client, membership = login()
+    event = add_event(membership.tenant, "CreateSubject", ago=timedelta(0))
+    response = client.post(CHANGELIST, {"action": "export_events", "_selected_action": [event.pk]}, follow=True)
+    assert "Only complete hours are exported" in response.content.decode()
+    with tenant_scope(membership.tenant):
+        assert not AuditExport.objects.exists()
 
 
 def test_tenant_admins_set_retention_but_not_below_a_year() -> None:
