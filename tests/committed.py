@@ -55,3 +55,19 @@ def owner_connection() -> Iterator[psycopg.Connection[Any]]:
     """The migration owner's connection to the test database: it can do what the app role cannot."""
     with connect_as(settings.DATABASE_OWNER) as conn:
         yield conn
+
+
+def delete_tenant_as_owner(tenant_id: int) -> None:
+    """Remove a committed tenant and every row that references it by a foreign key.
+
+    Audit rows reference tenants without a database constraint and cannot be deleted; they
+    stay, invisible to every other tenant's scope.
+    """
+    with owner_connection() as owner:
+        tables = owner.execute(
+            "SELECT conrelid::regclass::text FROM pg_constraint "
+            "WHERE contype = 'f' AND confrelid = 'tenants_tenant'::regclass"
+        ).fetchall()
+        for (table,) in tables:
+            owner.execute(f"DELETE FROM {table} WHERE tenant_id = %s", [tenant_id])  # noqa: S608 - catalog names
+        owner.execute("DELETE FROM tenants_tenant WHERE id = %s", [tenant_id])

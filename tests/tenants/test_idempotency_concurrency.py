@@ -13,21 +13,12 @@ from rest_framework.test import APIClient
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
 from tenants.services import apikey_create
-from tests.committed import in_own_connection, owner_connection
+from tests.committed import delete_tenant_as_owner, in_own_connection
 from tests.factories import TenantFactory
 from verification import api as verification_api
 from verification.models import Subject
 
 pytestmark = pytest.mark.django_db
-
-
-def _tables_referencing_tenants() -> list[str]:
-    with owner_connection() as owner:
-        rows = owner.execute(
-            "SELECT conrelid::regclass::text FROM pg_constraint "
-            "WHERE contype = 'f' AND confrelid = 'tenants_tenant'::regclass"
-        ).fetchall()
-    return [row[0] for row in rows]
 
 
 @pytest.fixture
@@ -40,10 +31,7 @@ def committed_keys() -> Iterator[tuple[Tenant, list[str]]]:
     tenant = in_own_connection(TenantFactory, slug="idem-concurrency", account_id="987000000001")
     tokens = [in_own_connection(lambda: apikey_create(tenant=tenant).token) for _ in range(2)]
     yield tenant, tokens
-    with owner_connection() as owner:
-        for table in _tables_referencing_tenants():
-            owner.execute(f"DELETE FROM {table} WHERE tenant_id = %s", [tenant.pk])  # noqa: S608 - catalog names
-        owner.execute("DELETE FROM tenants_tenant WHERE id = %s", [tenant.pk])
+    delete_tenant_as_owner(tenant.pk)
 
 
 def test_concurrent_posts_with_one_key_create_one_subject(
