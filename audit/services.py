@@ -728,7 +728,9 @@ def export_request(
 ) -> AuditExport:
     """Create a pending export of ``tenant``'s events in [start_time, end_time).
 
-    The range must be whole UTC hours (digests are hourly) and at most a year. A bundle export
+    The range must be whole UTC hours (digests are hourly) and at most a year; an end later
+    than the newest complete hour is moved back to it (``complete_hours_end``), so an export
+    never signs a digest for an hour that can still change. A bundle export
     runs in a Celery task after commit; directory and S3 exports are run by the caller with
     ``export_run`` (the management command does).
     """
@@ -742,6 +744,15 @@ def export_request(
             raise InvalidInput("start_time and end_time must be whole hours (UTC).", code="invalid_export_range")
     if not start_time < end_time or end_time - start_time > MAX_EXPORT_SPAN:
         raise InvalidInput("start_time must be before end_time, at most 366 days apart.", code="invalid_export_range")
+    from audit.digests import complete_hours_end
+
+    complete_until = complete_hours_end()
+    if start_time >= complete_until:
+        raise InvalidInput(
+            f"Only complete hours are exported; the newest ends {complete_until:%Y-%m-%dT%H:%M:%SZ}.",
+            code="invalid_export_range",
+        )
+    end_time = min(end_time, complete_until)  # the export's end_time says what it covers
     unknown = sorted(set(filters or {}) - set(EXPORT_FILTER_NAMES))
     if unknown:
         raise InvalidInput(f"Unknown filter(s): {', '.join(unknown)}.", code="invalid_export_filter")

@@ -42,7 +42,12 @@ def parse_rate(rate: str) -> RateLimitItem:
 
 @functools.cache
 def _limiter() -> strategies.SlidingWindowCounterRateLimiter:
-    return strategies.SlidingWindowCounterRateLimiter(storage.storage_from_string(settings.REDIS_URL))
+    # Under the cache's key prefix, so deployments (and test runs) sharing a Redis database
+    # never share a counter.
+    prefix = f"{settings.CACHES['default']['KEY_PREFIX']}:limits"
+    return strategies.SlidingWindowCounterRateLimiter(
+        storage.storage_from_string(settings.REDIS_URL, key_prefix=prefix)
+    )
 
 
 def _decision(rate: RateLimitItem, identifiers: tuple[str, ...], allowed: bool) -> RateDecision:

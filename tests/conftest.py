@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -47,6 +48,17 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[N
     _swap_credentials(settings.DATABASE_APP)
     yield
     _swap_credentials(settings.DATABASE_OWNER)
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A local port nothing answers on: bound (port 0, so the system picks it) and kept, never listening.
+
+    Keeping the socket means no other process can take the port while the test relies on it.
+    """
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield int(held.getsockname()[1])
 
 
 @pytest.fixture(autouse=True)
