@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Max, Min, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -21,7 +22,7 @@ from django.utils.safestring import SafeString
 from audit.identity import user_identity
 from audit.models import AuditEvent, AuditExport, AuditSettings, ExportDestination, ExportStatus
 from audit.selectors import Outcome, export_download_link
-from audit.services import export_request
+from audit.services import audit_settings_set, export_request
 from config.errors import DomainError
 from tenants.admin import TenantOwnedAdmin
 from tenants.models import Role, Tenant
@@ -229,5 +230,10 @@ class AuditSettingsAdmin(TenantOwnedAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: AuditSettings, form: Any, change: bool) -> None:
-        obj.updated_at = timezone.now()
-        super().save_model(request, obj, form, change)
+        try:
+            saved = audit_settings_set(
+                tenant=Tenant.objects.get(pk=obj.tenant_id), retention_days=obj.retention_days, actor=request.user
+            )
+        except DomainError as exc:
+            raise ValidationError(exc.detail) from exc
+        obj.pk, obj.updated_at = saved.pk, saved.updated_at

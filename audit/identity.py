@@ -50,6 +50,10 @@ def verity_event_source(app: str) -> str:
     return f"{app}.{EVENT_SOURCE_DOMAIN}"
 
 
+# Verity's identities (staff users, API keys, second factors), named the way AWS IAM names its events.
+IAM_SOURCE = verity_event_source("iam")
+
+
 def aws_event_source(service: str) -> str:
     """``rekognition`` → ``rekognition.amazonaws.com``: downstream AWS calls keep AWS's real source."""
     return f"{service}.amazonaws.com"
@@ -117,6 +121,14 @@ def system_identity(tenant: Tenant | None = None) -> UserIdentity:
     )
     identity["invokedBy"] = SYSTEM_PRINCIPAL
     return identity
+
+
+def actor_identity(actor: Any | None, tenant: Tenant) -> UserIdentity:
+    """Who made a change: a tenant's staff user, an operator (platform account), or Verity itself (``None``:
+    a management command or task)."""
+    if actor is None:
+        return system_identity(tenant)
+    return user_identity(user_pk=actor.pk, username=actor.get_username(), tenant=None if actor.is_superuser else tenant)
 
 
 def unknown_user_identity() -> UserIdentity:

@@ -321,6 +321,7 @@ register_event(
     "PurgeEvents",
     details={"cutoff": KEEP, "deletedCount": KEEP, "throughSequence": KEEP, "retentionDays": KEEP},
 )
+register_event(verity_event_source("audit"), "PutAuditSettings", request={"retentionDays": KEEP})
 register_event(verity_event_source("audit"), "RotateSigningKey", details={"fingerprint": KEEP, "validFrom": KEEP})
 register_event(verity_event_source("signin"), "ConsoleLogin", response={"ConsoleLogin": KEEP})
 register_event(verity_event_source("signin"), "ConsoleLogout", response={"ConsoleLogout": KEEP})

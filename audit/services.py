@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import psycopg
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -35,6 +36,7 @@ from audit.identity import (
     SYSTEM_PRINCIPAL,
     Resource,
     UserIdentity,
+    actor_identity,
     anonymous_identity,
     api_key_identity,
     aws_event_source,
@@ -473,16 +475,60 @@ def _tenant_of_user(user: Any) -> Tenant | None:
     return membership.tenant if membership is not None else None
 
 
+def record_change(
+    *,
+    tenant: Tenant,
+    event_source: str,
+    event_name: str,
+    actor: Any | None,
+    request_parameters: Mapping[str, Any] | None = None,
+    response_elements: Mapping[str, Any] | None = None,
+    resources: Sequence[Resource] = (),
+) -> RecordedEvent:
+    """A change a service made for ``actor`` (a staff user or operator; ``None``: a command or task).
+
+    Call it inside the service's transaction. The same change gives the same event whichever edge
+    called the service; only the identity and, for a request, its address and user agent differ.
+    """
+    from audit.identity import current_request
+
+    request = current_request.get()
+    return record_event(
+        tenant=tenant,
+        event_source=event_source,
+        event_name=event_name,
+        identity=actor_identity(actor, tenant),
+        source_ip=client_ip(request) if request is not None else None,
+        user_agent=request.headers.get("User-Agent") if request is not None else None,
+        request_parameters=request_parameters,
+        response_elements=response_elements,
+        resources=resources,
+    )
+
+
+# Models whose every write goes through services that call ``record_change`` themselves.
+_AUDITED_BY_SERVICES: set[type[Model]] = set()
+
+
+def audited_by_services(*models: type[Model]) -> None:
+    """Declare that ``models`` are changed only through services that record their own events, so the
+    admin's LogEntry for such a change (kept for the admin's history page) is not recorded a second time."""
+    _AUDITED_BY_SERVICES.update(models)
+
+
 _ADMIN_VERBS = {1: "Create", 2: "Update", 3: "Delete"}
 
 
-def record_admin_change(entry: LogEntry, *, request: HttpRequest | None = None) -> RecordedEvent:
+def record_admin_change(entry: LogEntry, *, request: HttpRequest | None = None) -> RecordedEvent | None:
     """One add, change or delete made in the admin, from the LogEntry Django writes for it.
 
-    Names the model, the object id and the changed field labels — never the values.
+    Names the model, the object id and the changed field labels — never the values. Records
+    nothing for a model whose services record their changes (``audited_by_services``).
     """
     content_type = entry.content_type
     model = content_type.model_class() if content_type is not None else None
+    if model in _AUDITED_BY_SERVICES:
+        return None
     model_name = model.__name__ if model is not None else (content_type.model if content_type else "Object")
     app_label = content_type.app_label if content_type is not None else "unknown"
     object_id = "" if entry.object_id is None else str(entry.object_id)
@@ -905,15 +951,28 @@ def _write_csv_export(export: AuditExport, tenant: Tenant, records: Iterator[dic
 # Retention
 
 
-def audit_settings_set(*, tenant: Tenant, retention_days: int) -> AuditSettings:
+def audit_settings_set(*, tenant: Tenant, retention_days: int, actor: Any | None = None) -> AuditSettings:
     """Set the tenant's retention; never below a year (the database refuses it too)."""
     if retention_days < MIN_RETENTION_DAYS:
         raise InvalidInput(f"Audit events are kept at least {MIN_RETENTION_DAYS} days.", code="retention_too_short")
     with tenant_scope(tenant):
+        current = AuditSettings.objects.filter(tenant=tenant).first()
+        if current is not None and current.retention_days == retention_days:
+            return current
         settings_row, _ = AuditSettings.objects.update_or_create(
             tenant=tenant, defaults={"retention_days": retention_days, "updated_at": timezone.now()}
         )
+        record_change(
+            tenant=tenant,
+            event_source=verity_event_source("audit"),
+            event_name="PutAuditSettings",
+            actor=actor,
+            request_parameters={"retentionDays": retention_days},
+        )
     return settings_row
+
+
+audited_by_services(AuditSettings)
 
 
 def retention_purge(*, tenant: Tenant) -> int:

@@ -24,7 +24,7 @@ from tenants.admin_site import ShownOnce, VerityModelAdmin, show_once
 from tenants.models import ApiKey, Membership, Role, Tenant, Threshold
 from tenants.policy import PolicyError, validate_policy
 from tenants.scope import current_scope
-from tenants.services import apikey_create, apikey_revoke, tenant_create
+from tenants.services import apikey_create, apikey_revoke, tenant_create, threshold_delete, threshold_set
 from tenants.staff import check_membership_update, tenant_user_create, tenant_user_update, validate_new_staff_user
 
 _KEY_NOTE = "Copy it now: Verity keeps only its hash and cannot show it again."
@@ -241,8 +241,33 @@ class MembershipAdmin(TenantOwnedAdmin):
 
 @admin.register(Threshold)
 class ThresholdAdmin(TenantOwnedAdmin):
+    """A threshold is set and removed through the services, which audit it; what it applies to stays fixed."""
+
     list_display = ["operation", "face_model_version", "value"]
     list_filter = ["operation"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [] if obj is None else ["tenant", "operation", "face_model_version"]
+
+    def save_model(self, request: HttpRequest, obj: Threshold, form: Any, change: bool) -> None:
+        try:
+            threshold = threshold_set(
+                tenant=Tenant.objects.get(pk=obj.tenant_id),
+                operation=obj.operation,
+                face_model_version=obj.face_model_version,
+                value=obj.value,
+                actor=request.user,
+            )
+        except DomainError as exc:
+            raise ValidationError(exc.detail) from exc
+        obj.pk = threshold.pk
+
+    def delete_model(self, request: HttpRequest, obj: Threshold) -> None:
+        threshold_delete(threshold=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Threshold]) -> None:
+        for threshold in queryset:
+            threshold_delete(threshold=threshold, actor=request.user)
 
 
 class ApiKeyForm(TenantOwnedForm):
@@ -290,6 +315,7 @@ class ApiKeyAdmin(TenantOwnedAdmin):
                 policy=obj.policy,
                 expires_at=obj.expires_at,
                 rate_limit=obj.rate_limit,
+                actor=request.user,
             )
         except DomainError as exc:
             raise ValidationError(exc.detail) from exc
@@ -302,6 +328,6 @@ class ApiKeyAdmin(TenantOwnedAdmin):
     @admin.action(description="Revoke selected API keys", permissions=["revoke"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         for api_key in queryset:
-            apikey_revoke(api_key=api_key)
+            apikey_revoke(api_key=api_key, actor=request.user)
             self.log_change(request, api_key, "Revoked")
         self.message_user(request, f"Revoked {queryset.count()} key(s).")

@@ -1,32 +1,32 @@
-"""Writes for tenants: provisioning (KMS key, storage), API keys, thresholds, memberships."""
+"""Writes for tenants: provisioning (KMS key, storage), API keys, thresholds (staff: tenants/staff.py)."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import secrets
 import string
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore import xform_name
 from botocore.exceptions import ClientError
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from audit.services import record_aws_call
+from audit.identity import IAM_SOURCE, verity_event_source
+from audit.redaction import KEEP, register_event
+from audit.services import audited_by_services, record_aws_call, record_change
 from config.errors import Conflict, InvalidInput
 from tenants.aws import aws_client
 from tenants.models import (
     ApiKey,
     ApiKeyMode,
     IdempotencyRecord,
-    Membership,
-    Role,
     Tenant,
     Threshold,
     validate_api_key_rate_limit,
@@ -38,6 +38,18 @@ from vision.models import FaceCollection, collection_name
 from vision.services import collections_ensure
 
 logger = logging.getLogger(__name__)
+
+TENANTS_SOURCE = verity_event_source("tenants")
+register_event(
+    IAM_SOURCE,
+    "CreateAccessKey",
+    request={"userName": KEEP, "mode": KEEP, "expiresAt": KEEP, "rateLimit": KEEP, "policyDocument": KEEP},
+    response={"accessKey": {"accessKeyId": KEEP, "status": KEEP, "createDate": KEEP}},
+)
+register_event(IAM_SOURCE, "DeleteAccessKey", request={"userName": KEEP, "accessKeyId": KEEP})
+register_event(TENANTS_SOURCE, "PutThreshold", request={"operation": KEEP, "faceModelVersion": KEEP, "value": KEEP})
+register_event(TENANTS_SOURCE, "DeleteThreshold", request={"operation": KEEP, "faceModelVersion": KEEP})
+audited_by_services(ApiKey, Threshold)
 
 _ALPHABET = string.ascii_letters + string.digits
 _KEY_ID_LENGTH = 12
@@ -79,8 +91,12 @@ def apikey_create(
     policy: dict[str, Any] | None = None,
     expires_at: datetime | None = None,
     rate_limit: str = "",
+    actor: Any | None = None,
 ) -> IssuedKey:
-    """Issue a key; the returned token is the only time the secret exists outside the caller."""
+    """Issue a key; the returned token is the only time the secret exists outside the caller.
+
+    ``actor`` is the staff user or operator issuing it (``None``: a command or Verity itself).
+    """
     if mode not in ApiKeyMode.values:
         raise InvalidInput(f"mode must be one of {ApiKeyMode.values}.", code="invalid_key_mode")
     try:
@@ -106,7 +122,27 @@ def apikey_create(
             expires_at=expires_at,
             rate_limit=rate_limit,
         )
+        record_change(
+            tenant=tenant,
+            event_source=IAM_SOURCE,
+            event_name="CreateAccessKey",
+            actor=actor,
+            request_parameters={
+                "userName": api_key.name or prefix,
+                "mode": mode,
+                "expiresAt": _iso(expires_at),
+                "rateLimit": rate_limit,
+                "policyDocument": json.dumps(document, separators=(",", ":")),
+            },
+            response_elements={
+                "accessKey": {"accessKeyId": prefix, "status": "Active", "createDate": _iso(api_key.created_at)}
+            },
+        )
     return IssuedKey(api_key=api_key, token=token)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def apikey_mark_used(*, api_key: ApiKey) -> None:
@@ -117,11 +153,19 @@ def apikey_mark_used(*, api_key: ApiKey) -> None:
         api_key.last_used_at = now
 
 
-def apikey_revoke(*, api_key: ApiKey) -> ApiKey:
-    """Revoke a key; revoking twice keeps the first revocation time."""
+def apikey_revoke(*, api_key: ApiKey, actor: Any | None = None) -> ApiKey:
+    """Revoke a key; revoking twice keeps the first revocation time and records one event."""
     with tenant_scope(api_key.tenant_id):
-        ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        revoked = ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
         api_key.refresh_from_db()
+        if revoked:
+            record_change(
+                tenant=api_key.tenant,
+                event_source=IAM_SOURCE,
+                event_name="DeleteAccessKey",
+                actor=actor,
+                request_parameters={"userName": api_key.name or api_key.prefix, "accessKeyId": api_key.prefix},
+            )
     return api_key
 
 
@@ -318,31 +362,53 @@ def tenant_reconcile(*, tenant: Tenant) -> list[str]:
     return repaired
 
 
-def threshold_set(*, tenant: Tenant, operation: str, value: float, face_model_version: str = "") -> Threshold:
+def threshold_set(
+    *, tenant: Tenant, operation: str, value: float, face_model_version: str = "", actor: Any | None = None
+) -> Threshold:
+    """Set one of the tenant's thresholds (for one face-model version, or ``""`` for all of them)."""
     try:
         validate_threshold(operation, value)
     except ValidationError as exc:
         raise InvalidInput(exc.messages[0], code="invalid_threshold") from exc
     with tenant_scope(tenant):
+        current = Threshold.objects.filter(operation=operation, face_model_version=face_model_version).first()
+        if current is not None and current.value == float(value):
+            return current
         threshold, _ = Threshold.objects.update_or_create(
             tenant=tenant,
             operation=operation,
             face_model_version=face_model_version,
             defaults={"value": float(value)},
         )
+        record_change(
+            tenant=tenant,
+            event_source=TENANTS_SOURCE,
+            event_name="PutThreshold",
+            actor=actor,
+            request_parameters={
+                "operation": operation,
+                "faceModelVersion": face_model_version,
+                "value": float(value),
+            },
+        )
     return threshold
 
 
-def membership_create(*, tenant: Tenant, username: str, password: str, role: str) -> Membership:
-    """Create a staff user who signs in to the admin and sees only this tenant."""
-    if role not in Role.values:
-        raise InvalidInput(f"role must be one of {Role.values}.", code="invalid_role")
-    user_model = get_user_model()
-    with tenant_scope(tenant):
-        if user_model.objects.filter(username=username).exists():
-            raise Conflict(f"User {username!r} already exists.", code="user_exists")
-        user = user_model.objects.create_user(username=username, password=password, is_staff=True)
-        return Membership.objects.create(tenant=tenant, user=user, role=role)
+def threshold_delete(*, threshold: Threshold, actor: Any | None = None) -> None:
+    """Remove a tenant's threshold, so the default applies again; removing it twice is harmless."""
+    with tenant_scope(threshold.tenant_id):
+        deleted, _ = Threshold.objects.filter(pk=threshold.pk).delete()
+        if deleted:
+            record_change(
+                tenant=threshold.tenant,
+                event_source=TENANTS_SOURCE,
+                event_name="DeleteThreshold",
+                actor=actor,
+                request_parameters={
+                    "operation": threshold.operation,
+                    "faceModelVersion": threshold.face_model_version,
+                },
+            )
 
 
 def idempotency_records_purge(*, older_than: timedelta | None = None) -> int:

@@ -20,29 +20,22 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from audit.identity import UserIdentity, system_identity, user_identity, verity_event_source
+from audit.identity import IAM_SOURCE
 from audit.redaction import KEEP, register_event
-from audit.services import record_event
+from audit.services import audited_by_services, record_change
 from config.errors import Conflict, InvalidInput
 from tenants.models import Membership, Role, Tenant
 from tenants.scope import tenant_scope
 
-IAM_SOURCE = verity_event_source("iam")
 register_event(IAM_SOURCE, "CreateUser", request={"userName": KEEP, "role": KEEP})
 register_event(IAM_SOURCE, "UpdateUser", request={"userName": KEEP, "role": KEEP, "active": KEEP})
+audited_by_services(Membership)
 
 
 @dataclass(frozen=True)
 class StaffInvite:
     membership: Membership
     set_password_path: str  # relative to the site; valid once
-
-
-def actor_identity(actor: Any | None, tenant: Tenant) -> UserIdentity:
-    """Who did it: a tenant admin, an operator (platform account), or Verity itself (a command)."""
-    if actor is None:
-        return system_identity(tenant)
-    return user_identity(user_pk=actor.pk, username=actor.get_username(), tenant=None if actor.is_superuser else tenant)
 
 
 def set_password_path(user: Any) -> str:
@@ -92,11 +85,11 @@ def tenant_user_create(
         with tenant_scope(tenant), transaction.atomic():
             user = user_model._default_manager.create_user(username=username, email=email, is_staff=True)
             membership = Membership.objects.create(tenant=tenant, user=user, role=role)
-            record_event(
+            record_change(
                 tenant=tenant,
                 event_source=IAM_SOURCE,
                 event_name="CreateUser",
-                identity=actor_identity(actor, tenant),
+                actor=actor,
                 request_parameters={"userName": username, "role": role},
             )
     except IntegrityError as exc:  # a concurrent request took the name
@@ -114,11 +107,11 @@ def tenant_user_update(*, membership: Membership, role: str, is_active: bool, ac
         Membership.objects.filter(pk=membership.pk).update(role=role)
         get_user_model()._default_manager.filter(pk=user.pk).update(is_active=is_active)
         membership.role, user.is_active = role, is_active
-        record_event(
+        record_change(
             tenant=membership.tenant,
             event_source=IAM_SOURCE,
             event_name="UpdateUser",
-            identity=actor_identity(actor, membership.tenant),
+            actor=actor,
             request_parameters={"userName": user.get_username(), "role": role, "active": is_active},
         )
     return membership

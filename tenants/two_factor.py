@@ -20,7 +20,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from audit.identity import user_identity, verity_event_source
+from audit.identity import IAM_SOURCE, user_identity, verity_event_source
 from audit.models import EventType
 from audit.redaction import KEEP, register_event
 from audit.services import record_event
@@ -30,7 +30,6 @@ from tenants.models import Tenant
 RECOVERY_CODE_COUNT = 10
 TOTP_DIGITS = 6  # django-otp's default, which every authenticator made here uses
 SIGNIN_SOURCE = verity_event_source("signin")
-IAM_SOURCE = verity_event_source("iam")
 register_event(SIGNIN_SOURCE, "CheckMfa", response={"CheckMfa": KEEP})
 register_event(IAM_SOURCE, "EnableMFADevice", request={"userName": KEEP, "serialNumber": KEEP})
 

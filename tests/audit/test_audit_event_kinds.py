@@ -21,10 +21,11 @@ from audit.services import (
     record_system_event,
 )
 from config.api.middleware import current_request_id
-from tenants.models import Role, Tenant, Threshold
+from tenants.models import Role, Tenant
 from tenants.scope import platform_scope, tenant_scope
 from tests.conftest import Caller
 from tests.factories import MembershipFactory, TenantFactory, UserFactory
+from verification.models import Subject
 from vision.gateway import CallRecord
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +79,7 @@ def test_api_request_event_has_every_cloudtrail_field(caller: Caller) -> None:
         response_elements={"id": "sub_abc", "external_id": "cust-42"},
     )
 
-    [event] = stored(caller.tenant)
+    [event] = stored(caller.tenant, event_source="verification.verity.local")
     record = event.record
     assert record == recorded.record
     assert set(record) == RECORD_KEYS  # no errorCode/errorMessage on success, as in CloudTrail
@@ -134,7 +135,7 @@ def test_failed_api_request_records_the_error(caller: Caller) -> None:
         error_message="No subject 'sub_missing'.",
         request_parameters={"subject_id": "sub_missing"},
     )
-    [event] = stored(caller.tenant)
+    [event] = stored(caller.tenant, event_source="verification.verity.local")
     assert event.record["errorCode"] == "not_found"
     assert event.record["errorMessage"] == "No subject 'sub_missing'."
     assert event.record["readOnly"] is True
@@ -171,7 +172,7 @@ def test_request_id_defaults_to_the_current_x_request_id(caller: Caller) -> None
             )
     finally:
         current_request_id.reset(token)
-    assert stored(caller.tenant)[0].record["requestID"] == "from-the-middleware"
+    assert stored(caller.tenant, event_name="GetTenant")[0].record["requestID"] == "from-the-middleware"
 
 
 def test_admin_sign_in_sign_out_and_failed_sign_in_are_console_events() -> None:
@@ -203,25 +204,22 @@ def test_admin_change_names_the_changed_fields_but_not_their_values() -> None:
     membership = MembershipFactory()
     client = Client()
     client.force_login(membership.user)
-    client.post("/admin/tenants/threshold/add/", {"operation": "CompareFaces", "face_model_version": "", "value": "96"})
+    client.post("/admin/verification/subject/add/", {"external_id": "customer-1", "metadata": "{}"})
     with tenant_scope(membership.tenant):
-        threshold_id = Threshold.objects.get().pk
+        subject_id = Subject.objects.get().pk
     client.post(
-        f"/admin/tenants/threshold/{threshold_id}/change/",
-        {"operation": "CompareFaces", "face_model_version": "", "value": "97.5"},
+        f"/admin/verification/subject/{subject_id}/change/", {"external_id": "customer-secret-2", "metadata": "{}"}
     )
 
     created, changed = stored(membership.tenant, event_source="admin.verity.local")
-    assert created.record["eventName"] == "CreateThreshold"
-    assert changed.record["eventName"] == "UpdateThreshold"
-    assert changed.record["requestParameters"] == {
-        "model": "tenants.threshold",
-        "objectId": str(threshold_id),
-        "changedFields": ["Value"],
-    }
-    assert "97.5" not in str(changed.record)
+    assert created.record["eventName"] == "CreateSubject"
+    assert changed.record["eventName"] == "UpdateSubject"
+    parameters = changed.record["requestParameters"]
+    assert (parameters["model"], parameters["objectId"]) == ("verification.subject", str(subject_id))
+    assert "External id" in parameters["changedFields"]
+    assert "customer-secret-2" not in str(changed.record)
     assert changed.record["userIdentity"]["type"] == "IAMUser"
-    assert changed.record["resources"][0]["ARN"].endswith(f":threshold/{threshold_id}")
+    assert changed.record["resources"][0]["ARN"].endswith(f":subject/{subject_id}")
 
 
 def test_operator_change_to_a_tenant_object_goes_to_that_tenants_log_as_an_operator() -> None:
@@ -229,11 +227,9 @@ def test_operator_change_to_a_tenant_object_goes_to_that_tenants_log_as_an_opera
     tenant = TenantFactory()
     client = Client()
     client.force_login(operator)
-    client.post(
-        "/admin/tenants/threshold/add/",
-        {"tenant": tenant.pk, "operation": "CompareFaces", "face_model_version": "", "value": "95"},
-    )
+    client.post("/admin/verification/subject/add/", {"tenant": tenant.pk, "external_id": "c-1", "metadata": "{}"})
     [event] = stored(tenant, event_source="admin.verity.local")
+    assert event.record["eventName"] == "CreateSubject"
     assert event.record["userIdentity"]["type"] == "AWSAccount"
     assert event.record["userIdentity"]["userName"] == "ops"
 
@@ -253,7 +249,7 @@ def test_downstream_aws_calls_keep_the_real_source_and_operation(caller: Caller)
         request_parameters={"Bucket": "b", "Key": "k", "Body": b"secret bytes"},
         response_elements={"ETag": '"abc"'},
     )
-    kms, s3 = stored(caller.tenant)
+    kms, s3 = stored(caller.tenant, event_source__endswith=".amazonaws.com")
     assert kms.record["eventSource"] == "kms.amazonaws.com"
     assert kms.record["eventName"] == "CreateKey"
     assert kms.record["readOnly"] is False
@@ -288,7 +284,7 @@ def test_gateway_rekognition_calls_are_recorded_without_image_bytes(caller: Call
     )
     with tenant_scope(caller.tenant):
         record_gateway_call(call)
-    [event] = stored(caller.tenant)
+    [event] = stored(caller.tenant, event_source="rekognition.amazonaws.com")
     assert event.record["eventSource"] == "rekognition.amazonaws.com"
     assert event.record["eventName"] == "SearchFacesByImage"
     assert event.record["eventTime"] == "2025-01-02T03:04:05Z"
@@ -305,7 +301,7 @@ def test_system_actions_are_service_events(caller: Caller) -> None:
         event_name="PurgeEvents",
         details={"cutoff": "2020-01-01T00:00:00Z", "deletedCount": 3, "unlisted": "dropped"},
     )
-    [event] = stored(caller.tenant)
+    [event] = stored(caller.tenant, event_source="audit.verity.local")
     assert event.record["eventType"] == "AwsServiceEvent"
     assert event.record["serviceEventDetails"] == {"cutoff": "2020-01-01T00:00:00Z", "deletedCount": 3}
     assert event.record["userIdentity"]["type"] == "AWSService"
@@ -329,10 +325,10 @@ def test_a_rolled_back_change_leaves_no_event_but_commit_now_does(caller: Caller
 
     with pytest.raises(RuntimeError):
         failing_change()
-    assert stored(caller.tenant) == []
+    assert stored(caller.tenant, event_name="CreateSubject") == []
 
     record(error_code="internal_error", commit_now=True)
-    assert [event.error_code for event in stored(caller.tenant)] == ["internal_error"]
+    assert [event.error_code for event in stored(caller.tenant, event_name="CreateSubject")] == ["internal_error"]
 
 
 def test_commit_now_refuses_to_run_inside_a_transaction(caller: Caller) -> None:

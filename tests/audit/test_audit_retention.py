@@ -35,12 +35,19 @@ def test_retention_defaults_to_seven_years_and_is_never_below_a_year() -> None:
         AuditSettings.objects.filter(tenant=tenant).update(retention_days=30)
 
 
+def keep_events_for(tenant: Tenant, *, days: int) -> None:
+    """Arrange a retention without the service, whose PutAuditSettings event would come first in
+    the chain, ahead of the backdated events these tests purge."""
+    with tenant_scope(tenant):
+        AuditSettings.objects.create(tenant=tenant, retention_days=days)
+
+
 @pytest.fixture
 def old_and_new(tenant_bucket: Callable[[Tenant], None]) -> tuple[Tenant, list[str]]:
     """Events two years old in two hours three hours apart, then one from today, all sealed."""
     tenant = TenantFactory()
     tenant_bucket(tenant)
-    audit_settings_set(tenant=tenant, retention_days=400)
+    keep_events_for(tenant, days=400)
     long_ago = floor_hour(timezone.now() - timedelta(days=730))
     moments = [
         long_ago + timedelta(minutes=5),
@@ -102,7 +109,7 @@ def test_a_purge_deletes_the_delivered_prefix_of_the_chain_and_what_remains_stil
 def test_chain_sealing_continues_after_everything_was_purged(tenant_bucket: Callable[[Tenant], None]) -> None:
     tenant = TenantFactory()
     tenant_bucket(tenant)
-    audit_settings_set(tenant=tenant, retention_days=366)
+    keep_events_for(tenant, days=366)
     with tenant_scope(tenant):
         record_event(
             tenant=tenant,
