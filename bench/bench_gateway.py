@@ -30,10 +30,10 @@ from botocore import xform_name  # noqa: E402 - after django.setup()
 from botocore.stub import Stubber  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from config.aws import aws_client  # noqa: E402
 from config.ids import public_id  # noqa: E402
 from tenants.models import Tenant  # noqa: E402
 from tenants.scope import tenant_scope  # noqa: E402
-from vision.clients import rekognition_client  # noqa: E402
 from vision.gateway import CallRecord, Gateway, register_call_recorder  # noqa: E402
 
 DEFAULT_PHOTO = Path(__file__).resolve().parent.parent / "tests/fixtures/faces/person_b_1.jpg"
@@ -108,7 +108,7 @@ def main() -> None:
     recorded: list[CallRecord] = []
     register_call_recorder(recorded.append)
     gateway = Gateway(tenant)
-    client = rekognition_client(tenant.region)
+    client = aws_client("rekognition", tenant.region)
     image_param = {"Bytes": image}
 
     # Calls run inside a tenant scope (one transaction), as they do in a request or a task.

@@ -19,8 +19,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from audit.services import record_aws_call
+from config.aws import aws_client
 from config.errors import Conflict, InvalidInput
-from tenants.aws import aws_client
 from tenants.models import (
     ApiKey,
     ApiKeyMode,

@@ -18,7 +18,7 @@ import pytest
 from django.conf import settings
 from django.db import connection, connections
 
-from tenants.aws import aws_client
+from config.aws import aws_client
 from tenants.models import Tenant
 
 T = TypeVar("T")
