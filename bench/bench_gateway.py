@@ -35,6 +35,7 @@ from config.ids import public_id  # noqa: E402
 from tenants.models import Tenant  # noqa: E402
 from tenants.scope import tenant_scope  # noqa: E402
 from vision.gateway import CallRecord, Gateway, register_call_recorder  # noqa: E402
+from vision.models import collection_name  # noqa: E402
 
 DEFAULT_PHOTO = Path(__file__).resolve().parent.parent / "tests/fixtures/faces/person_b_1.jpg"
 ANSWERS = {
@@ -110,11 +111,12 @@ def main() -> None:
     gateway = Gateway(tenant)
     client = aws_client("rekognition", tenant.region)
     image_param = {"Bytes": image}
+    collection = {"CollectionId": collection_name(tenant=tenant, shard=0)}  # the gateway serves only its own
 
     # Calls run inside a tenant scope (one transaction), as they do in a request or a task.
     with Stubber(client) as stubber, tenant_scope(tenant):
         # Warm-up: Redis connections, Lua script loading, Pillow plugins.
-        scenario(stubber, client, gateway, "ListFaces", lambda i: {"CollectionId": "verity-bench-s00"}, 20)
+        scenario(stubber, client, gateway, "ListFaces", lambda i: collection, 20)
         results = {
             "image call, cache miss (DetectModerationLabels)": scenario(
                 stubber,
@@ -128,9 +130,7 @@ def main() -> None:
             "image call, cache hit (DetectFaces)": scenario(
                 stubber, client, gateway, "DetectFaces", lambda i: {"Image": image_param}, args.runs, cached=True
             ),
-            "no image (ListFaces)": scenario(
-                stubber, client, gateway, "ListFaces", lambda i: {"CollectionId": "verity-bench-s00"}, args.runs
-            ),
+            "no image (ListFaces)": scenario(stubber, client, gateway, "ListFaces", lambda i: collection, args.runs),
         }
 
     width, height = Image.open(io.BytesIO(image)).size
