@@ -32,7 +32,7 @@ from PIL import Image  # noqa: E402
 
 from config.aws import aws_client  # noqa: E402
 from config.ids import public_id  # noqa: E402
-from tenants.models import Tenant  # noqa: E402
+from tenants.models import Tenant, TenantStatus  # noqa: E402
 from tenants.scope import tenant_scope  # noqa: E402
 from vision.gateway import CallRecord, Gateway, register_call_recorder  # noqa: E402
 from vision.models import collection_name  # noqa: E402
@@ -105,6 +105,8 @@ def main() -> None:
         region="us-east-1",
         storage_bucket="verity-bench",
         rate_quotas=dict.fromkeys(ANSWERS, 10_000),
+        # It has no AWS resources: suspended, so tenant_reconcile (make run) and beat's jobs skip it.
+        status=TenantStatus.SUSPENDED,
     )
     recorded: list[CallRecord] = []
     register_call_recorder(recorded.append)
