@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import subprocess
 import sys
 from typing import Any
@@ -190,7 +191,7 @@ def test_production_settings_require_2fa_by_default() -> None:
     env = {
         **os.environ,
         "VERITY_ENV": "production",
-        "DJANGO_SECRET_KEY": "x" * 60,
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),  # production refuses a key of few distinct characters
         "DJANGO_ALLOWED_HOSTS": "verity.example",
         "DJANGO_DEBUG": "false",
     }
