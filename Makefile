@@ -25,8 +25,11 @@ db: setup
 run: setup
 	./bin/run
 
+# The suite, then every command of README.md's Operating table from a fresh shell against a
+# `make run` of its own on free ports (bin/check_readme_commands.py).
 test: db
 	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) bin/check_readme_commands.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -37,7 +37,7 @@ from audit.identity import verity_event_source
 from audit.models import AuditDigest, AuditEvent, SigningKey
 from audit.services import chain_seal, record_system_event
 from audit.storage import trail_prefix
-from tenants.aws import aws_client
+from config.aws import aws_client
 from tenants.models import Tenant
 from tenants.scope import platform_scope, tenant_scope
 

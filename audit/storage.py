@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from tenants.aws import aws_client
+from config.aws import aws_client
 from tenants.models import Tenant
 
 TRAIL_FOLDER = "audit/trail/"

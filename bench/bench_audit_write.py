@@ -36,7 +36,7 @@ from django.db import connection  # noqa: E402 - after django.setup()
 from audit.identity import api_key_identity, resource  # noqa: E402
 from audit.models import AuditChainEntry  # noqa: E402
 from audit.services import record_event  # noqa: E402
-from tenants.models import ApiKey, Tenant  # noqa: E402
+from tenants.models import ApiKey, Tenant, TenantStatus  # noqa: E402
 from tenants.scope import tenant_scope  # noqa: E402
 
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -57,6 +57,8 @@ def _bench_tenant() -> Tenant:
         name="Audit write benchmark",
         account_id=f"9{secrets.randbelow(10**11):011d}",
         region="eu-west-1",
+        # It has no AWS resources: suspended, so tenant_reconcile (make run) and beat's jobs skip it.
+        status=TenantStatus.SUSPENDED,
     )
 
 

@@ -30,11 +30,12 @@ from botocore import xform_name  # noqa: E402 - after django.setup()
 from botocore.stub import Stubber  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from config.aws import aws_client  # noqa: E402
 from config.ids import public_id  # noqa: E402
-from tenants.models import Tenant  # noqa: E402
+from tenants.models import Tenant, TenantStatus  # noqa: E402
 from tenants.scope import tenant_scope  # noqa: E402
-from vision.clients import rekognition_client  # noqa: E402
 from vision.gateway import CallRecord, Gateway, register_call_recorder  # noqa: E402
+from vision.models import collection_name  # noqa: E402
 
 DEFAULT_PHOTO = Path(__file__).resolve().parent.parent / "tests/fixtures/faces/person_b_1.jpg"
 ANSWERS = {
@@ -104,17 +105,20 @@ def main() -> None:
         region="us-east-1",
         storage_bucket="verity-bench",
         rate_quotas=dict.fromkeys(ANSWERS, 10_000),
+        # It has no AWS resources: suspended, so tenant_reconcile (make run) and beat's jobs skip it.
+        status=TenantStatus.SUSPENDED,
     )
     recorded: list[CallRecord] = []
     register_call_recorder(recorded.append)
     gateway = Gateway(tenant)
-    client = rekognition_client(tenant.region)
+    client = aws_client("rekognition", tenant.region)
     image_param = {"Bytes": image}
+    collection = {"CollectionId": collection_name(tenant=tenant, shard=0)}  # the gateway serves only its own
 
     # Calls run inside a tenant scope (one transaction), as they do in a request or a task.
     with Stubber(client) as stubber, tenant_scope(tenant):
         # Warm-up: Redis connections, Lua script loading, Pillow plugins.
-        scenario(stubber, client, gateway, "ListFaces", lambda i: {"CollectionId": "verity-bench-s00"}, 20)
+        scenario(stubber, client, gateway, "ListFaces", lambda i: collection, 20)
         results = {
             "image call, cache miss (DetectModerationLabels)": scenario(
                 stubber,
@@ -128,9 +132,7 @@ def main() -> None:
             "image call, cache hit (DetectFaces)": scenario(
                 stubber, client, gateway, "DetectFaces", lambda i: {"Image": image_param}, args.runs, cached=True
             ),
-            "no image (ListFaces)": scenario(
-                stubber, client, gateway, "ListFaces", lambda i: {"CollectionId": "verity-bench-s00"}, args.runs
-            ),
+            "no image (ListFaces)": scenario(stubber, client, gateway, "ListFaces", lambda i: collection, args.runs),
         }
 
     width, height = Image.open(io.BytesIO(image)).size

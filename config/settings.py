@@ -6,17 +6,25 @@ the HTTPS redirect are on. ``make run`` (bin/run) and the test suite (pyproject.
 development explicitly, where local defaults make a fresh machine work without configuration.
 """
 
+import os
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from config.local_env import load_local_env
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 if not env.bool("VERITY_TEST", default=False):  # the test suite runs on its environment alone
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# What `make run` set up on this machine (development, local endpoints), for the README's commands
+# in other shells; the environment always wins (config/local_env.py). An empty value reads nothing.
+_LOCAL_ENV_FILE = env.str("VERITY_LOCAL_ENV_FILE", default=str(BASE_DIR / "var" / "local.env"))
+if _LOCAL_ENV_FILE:
+    load_local_env(Path(_LOCAL_ENV_FILE), os.environ)
 
 # Security. Production unless development is asked for: a forgotten variable must fail closed.
 VERITY_ENV = env.str("VERITY_ENV", default="production")

@@ -21,8 +21,8 @@ from django.utils import timezone
 from audit.identity import IAM_SOURCE, verity_event_source
 from audit.redaction import KEEP, register_event
 from audit.services import audited_by_services, record_aws_call, record_change
+from config.aws import aws_client
 from config.errors import Conflict, InvalidInput
-from tenants.aws import aws_client
 from tenants.models import (
     ApiKey,
     ApiKeyMode,

@@ -69,6 +69,16 @@ def _isolated_rate_limits(settings: Any) -> None:
     settings.VERITY_SIGNIN_FAILURE_IP_RATE = "1000/second"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_aws_clients() -> Iterator[None]:
+    """No test sees a cached boto3 client built under another test's mock, Stubber or endpoint."""
+    from config.aws import reset_clients
+
+    reset_clients()
+    yield
+    reset_clients()
+
+
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     from moto import mock_aws
@@ -108,8 +118,8 @@ def rekognition_endpoint(django_db_setup: None, django_db_blocker: Any) -> Itera
 @pytest.fixture
 def aws_and_rekognition(aws: None, rekognition_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """moto for S3/KMS/SNS/SQS and the local endpoint for Rekognition, as `make run` wires them."""
+    from config.aws import reset_clients
     from tests.vision.endpoint.endpoint_helpers import ACCEPTED_KEYS
-    from vision.clients import reset_clients
 
     access_key = f"test{uuid.uuid4().hex[:16]}"  # a Rekognition account of its own
     ACCEPTED_KEYS[access_key] = "testing"

@@ -34,12 +34,12 @@ from django.conf import settings
 from limits import RateLimitItem
 
 from config import ratelimit
+from config.aws import aws_client
 from config.errors import DomainError
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
 from tenants.thresholds import DEFAULT_RATE_QUOTAS
 from vision import cache, metrics
-from vision.clients import rekognition_client
 from vision.errors import (
     EngineAccessDenied,
     EngineError,
@@ -214,7 +214,7 @@ class Gateway:
 
     @property
     def client(self) -> Any:
-        return rekognition_client(self.tenant.region)
+        return aws_client("rekognition", self.tenant.region)
 
     def call(self, operation: str, /, **params: Any) -> dict[str, Any]:
         """Send one Rekognition operation with boto3's parameters; return boto3's answer."""

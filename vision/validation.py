@@ -22,9 +22,9 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from PIL import Image, ImageOps
 
+from config.aws import aws_client
 from config.errors import UpstreamUnavailable
 from tenants.models import Tenant
-from vision.clients import s3_client
 from vision.errors import (
     ImageCorrupt,
     ImageTooLarge,
@@ -132,7 +132,7 @@ def check_s3_object(s3_object: Mapping[str, Any], *, tenant: Tenant, max_bytes: 
     if version := s3_object.get("Version"):
         head_args["VersionId"] = version
     try:
-        head = s3_client(tenant.region).head_object(**head_args)
+        head = aws_client("s3", tenant.region).head_object(**head_args)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in _MISSING_OBJECT_CODES:
             raise InvalidS3Object(f"s3://{bucket}/{name} does not exist or cannot be read.") from exc

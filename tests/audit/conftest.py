@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from tenants.aws import aws_client
+from config.aws import aws_client
 from tenants.models import Tenant
 from tests.committed import in_own_connection
 

@@ -20,7 +20,7 @@ from audit.models import AuditDigest, SigningKey
 from audit.selectors import chain_verify
 from audit.services import chain_seal, record_event
 from audit.storage import trail_prefix
-from tenants.aws import aws_client
+from config.aws import aws_client
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
 from tests.committed import in_own_connection, owner_connection

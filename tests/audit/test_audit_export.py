@@ -21,7 +21,7 @@ from audit.identity import system_identity
 from audit.models import AuditEvent, AuditExport, ExportDestination, ExportStatus
 from audit.services import EXPORT_FAILED_MESSAGE, export_request, export_run, record_event
 from audit.storage import export_bundle_key, export_prefix
-from tenants.aws import aws_client
+from config.aws import aws_client
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
 from tests.factories import TenantFactory

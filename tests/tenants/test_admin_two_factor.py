@@ -191,7 +191,7 @@ def test_production_settings_require_2fa_by_default() -> None:
     env = {
         **os.environ,
         "VERITY_ENV": "production",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),  # production refuses a key of few distinct characters
         "DJANGO_ALLOWED_HOSTS": "verity.example",
         "DJANGO_DEBUG": "false",
     }

@@ -11,11 +11,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
+from config.aws import aws_client
 from config.errors import Conflict, InvalidInput
 from tenants.models import ApiKey, Tenant
 from tenants.scope import tenant_scope
 from tenants.services import tenant_create, tenant_reconcile
-from vision.clients import rekognition_client
 from vision.models import FaceCollection
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("aws_and_rekognition")]
@@ -48,7 +48,7 @@ def test_tenant_create_provisions_key_storage_and_a_working_api_key() -> None:
         f"verity-{tenant.public_id}-s01",
         f"verity-{tenant.public_id}-s02",
     ]
-    rekognition = rekognition_client("us-east-1")
+    rekognition = aws_client("rekognition", "us-east-1")
     for collection in collections:
         described = rekognition.describe_collection(CollectionId=collection.collection_id)
         assert described["FaceModelVersion"] == collection.face_model_version
@@ -185,11 +185,11 @@ def test_failed_provisioning_deletes_the_collections_it_created(monkeypatch: pyt
         tenant_create(slug="half-made", name="Half Made", shard_count=2)
 
     assert not Tenant.objects.filter(slug="half-made").exists()
-    assert rekognition_client("us-east-1").list_collections()["CollectionIds"] == []
+    assert aws_client("rekognition", "us-east-1").list_collections()["CollectionIds"] == []
 
 
 def test_a_later_tenant_with_the_same_slug_adopts_nothing_left_behind(monkeypatch: pytest.MonkeyPatch) -> None:
-    rekognition = rekognition_client("us-east-1")
+    rekognition = aws_client("rekognition", "us-east-1")
     with monkeypatch.context() as failing:
         _fail_after_the_collections(failing)
         failing.setattr("tenants.services._delete_collections", lambda tenant, aws: None, raising=False)

@@ -11,11 +11,11 @@ import pytest
 from botocore.stub import Stubber
 from PIL import Image
 
+from config.aws import aws_client, reset_clients
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
 from tests.factories import TenantFactory
 from vision import gateway
-from vision.clients import rekognition_client, reset_clients
 from vision.models import FaceCollection
 
 FACES = Path(__file__).resolve().parents[2] / "fixtures" / "faces"
@@ -56,7 +56,7 @@ def tenant(db: None) -> Tenant:
 @pytest.fixture
 def stub(tenant: Tenant) -> Iterator[Stubber]:
     """A Stubber on the gateway's client for ``tenant``; every queued answer must be consumed."""
-    with Stubber(rekognition_client(tenant.region)) as stubber:
+    with Stubber(aws_client("rekognition", tenant.region)) as stubber:
         yield stubber
         stubber.assert_no_pending_responses()
 

@@ -10,9 +10,9 @@ from botocore.exceptions import ConnectionClosedError, EndpointConnectionError, 
 from botocore.stub import Stubber
 from prometheus_client import REGISTRY
 
+from config.aws import aws_client
 from config.errors import DomainError
 from tenants.models import Tenant
-from vision.clients import rekognition_client
 from vision.gateway import CallRecord, Gateway
 
 COLLECTION = {"CollectionId": "verity-demo-s00"}
@@ -181,7 +181,7 @@ def _fail_first(tenant: Tenant, operation: str, failures: list[Exception]) -> Ca
 
     # The Stubber answers on ``before-call.*.*``; only a handler registered first on the same
     # event runs before it (a more specific event name would run after it).
-    rekognition_client(tenant.region).meta.events.register_first("before-call.*.*", handler)
+    aws_client("rekognition", tenant.region).meta.events.register_first("before-call.*.*", handler)
     return handler
 
 

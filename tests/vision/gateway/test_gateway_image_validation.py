@@ -12,9 +12,9 @@ import pytest
 from botocore.stub import ANY, Stubber
 from PIL import Image
 
+from config.aws import reset_clients
 from config.errors import DomainError
 from tenants.models import Tenant
-from vision.clients import reset_clients
 from vision.gateway import CallRecord, Gateway
 from vision.validation import MAX_IMAGE_BYTES, MAX_S3_IMAGE_BYTES, check_image_bytes
 
@@ -120,7 +120,7 @@ def test_orientation_1_is_not_re_encoded(make_image: Callable[..., bytes]) -> No
 @pytest.fixture
 def bucket(aws: None, tenant: Tenant) -> Any:
     """The tenant's bucket in moto, with clients rebuilt inside the mock."""
-    from tenants.aws import aws_client
+    from config.aws import aws_client
 
     reset_clients()
     s3 = aws_client("s3", tenant.region)
@@ -130,9 +130,9 @@ def bucket(aws: None, tenant: Tenant) -> Any:
 
 @pytest.fixture
 def moto_stub(bucket: Any, tenant: Tenant) -> Any:
-    from vision.clients import rekognition_client
+    from config.aws import aws_client
 
-    with Stubber(rekognition_client(tenant.region)) as stubber:
+    with Stubber(aws_client("rekognition", tenant.region)) as stubber:
         yield stubber
         stubber.assert_no_pending_responses()
 

@@ -15,7 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from PIL import Image
 
-from tenants.aws import aws_client
+from config.aws import aws_client
 from vision.local import faces, moderation
 from vision.local.imaging import MAX_PIXELS, ImageDecodeError, decode_image
 from vision.local.protocol import (

@@ -23,7 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tenants.aws import aws_client
+from config.aws import aws_client
 from vision.local import faces
 from vision.local.models import LivenessSession
 from vision.local.operations.common import MAX_IMAGE_BYTES, check_bucket, decode

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
-from tenants.aws import aws_client
+from config.aws import aws_client
 from vision.local import moderation
 from vision.local.models import ModerationDetection, ModerationJob
 from vision.local.operations.common import (
