@@ -20,12 +20,45 @@ from rest_framework.response import Response
 from audit.digests import public_keys
 from audit.identity import api_key_identity
 from audit.models import AuditEvent, AuditExport, ExportDestination, ExportFormat, ExportStatus
+from audit.redaction import HIDE, KEEP, Spec, register_action
 from audit.selectors import Outcome, event_get, event_list, export_download_link, export_get
 from audit.services import EXPORT_FAILED_CODE, EXPORT_FAILED_MESSAGE, export_request
 from config.api.pagination import CursorPagination, page_of
 from config.api.serializers import StrictInputSerializer
 from config.api.views import IDEMPOTENCY_PARAMETER, ApiView
 from tenants.authentication import api_key_of
+
+EVENT_FILTERS: dict[str, Spec] = {
+    "start_time": KEEP,
+    "end_time": KEEP,
+    "event_name": KEEP,
+    "event_source": KEEP,
+    "principal": KEEP,
+    "access_key_id": KEEP,
+    "outcome": KEEP,
+    "request_id": KEEP,
+    "read_only": KEEP,
+}
+LOOKUP_EVENTS = register_action(
+    "audit:LookupEvents", request={**EVENT_FILTERS, "event_id": KEEP, "limit": KEEP, "cursor": HIDE}
+)
+# The export service records the same event when the export finishes (the details).
+EXPORT_EVENTS = register_action(
+    "audit:ExportEvents",
+    request={"export_id": KEEP, "start_time": KEEP, "end_time": KEEP, "format": KEEP, "filters": EVENT_FILTERS},
+    response={"id": KEEP, "status": KEEP},
+    details={
+        "exportId": KEEP,
+        "startTime": KEEP,
+        "endTime": KEEP,
+        "format": KEEP,
+        "destination": KEEP,
+        "recordCount": KEEP,
+        "fileCount": KEEP,
+        "filtered": KEEP,
+    },
+)
+LIST_PUBLIC_KEYS = register_action("audit:ListPublicKeys")  # no parameters to keep
 
 
 class EventPagination(CursorPagination):
@@ -80,7 +113,7 @@ class EventFilters(serializers.Serializer[Any]):
 
 
 class EventListView(ApiView):
-    policy_actions = {"GET": "audit:LookupEvents"}
+    policy_actions = {"GET": LOOKUP_EVENTS}
 
     class Filters(EventFilters):
         start_time = serializers.DateTimeField(required=False, help_text="Inclusive.")
@@ -93,7 +126,7 @@ class EventListView(ApiView):
 
 
 class EventDetailView(ApiView):
-    policy_actions = {"GET": "audit:LookupEvents"}
+    policy_actions = {"GET": LOOKUP_EVENTS}
 
     @extend_schema(responses={200: EventOutput})
     def get(self, request: Request, event_id: str) -> Response:
@@ -128,7 +161,7 @@ class ExportOutput(serializers.Serializer[AuditExport]):
 
 
 class ExportListView(ApiView):
-    policy_actions = {"POST": "audit:ExportEvents"}
+    policy_actions = {"POST": EXPORT_EVENTS}
 
     @extend_schema_serializer(component_name="ExportInput")
     class Input(StrictInputSerializer):
@@ -162,7 +195,7 @@ class ExportListView(ApiView):
 
 
 class ExportDetailView(ApiView):
-    policy_actions = {"GET": "audit:ExportEvents"}
+    policy_actions = {"GET": EXPORT_EVENTS}
 
     @extend_schema(responses={200: ExportOutput})
     def get(self, request: Request, export_id: str) -> Response:
@@ -177,7 +210,7 @@ class PublicKeyOutput(serializers.Serializer[Any]):
 
 
 class PublicKeysView(ApiView):
-    policy_actions = {"GET": "audit:ListPublicKeys"}
+    policy_actions = {"GET": LIST_PUBLIC_KEYS}
 
     @extend_schema(responses={200: PublicKeyOutput(many=True)})
     def get(self, request: Request) -> Response:

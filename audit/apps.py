@@ -8,6 +8,8 @@ class AuditConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        import audit.api  # noqa: F401 - declares its actions' audit redaction rules, in every process
+
         # Sign-in, sign-out and admin changes are Django's own signals: the audit app listens to
         # them itself, so no other app has to remember to.
         from audit.services import connect_admin_signals

@@ -8,8 +8,11 @@ material) are replaced by CloudTrail's ``HIDDEN_DUE_TO_SECURITY_REASONS``. Free 
 key secret.
 
 Rules are registered per ``(eventSource, eventName)``; ``eventName`` ``"*"`` covers every event
-of a source that has no rule of its own. Apps register the events they emit with
-``register_event``; an event without a rule keeps no parameters at all.
+of a source that has no rule of its own. An app declares the rules of its API actions with
+``register_action`` in its ``api.py``, next to the views (and imports that module in its
+``AppConfig.ready`` so workers know the rules too); other events (sign-in, admin changes, system
+actions, downstream AWS calls) are declared with ``register_event`` where they are emitted. An
+event without a rule keeps no parameters at all.
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ class EventRules:
 
 
 _rules: dict[tuple[str, str], EventRules] = {}
+_api_actions: set[str] = set()
 _warned: set[tuple[str, str]] = set()
 
 
@@ -77,6 +81,26 @@ def register_event(
 ) -> None:
     """Declare what ``(event_source, event_name)`` keeps; ``event_name="*"`` covers the whole source."""
     _rules[(event_source, event_name)] = EventRules(request=request, response=response, details=details)
+
+
+def register_action(
+    action: str,
+    *,
+    request: Spec | None = None,
+    response: Spec | None = None,
+    details: Spec | None = None,
+) -> str:
+    """Declare what the API policy action ``action`` (``app:Operation``) keeps; returns ``action``,
+    so a view's ``policy_actions`` can name the action its rules were declared for."""
+    app, _, operation = action.partition(":")
+    register_event(verity_event_source(app), operation, request=request, response=response, details=details)
+    _api_actions.add(action)
+    return action
+
+
+def api_actions() -> frozenset[str]:
+    """The API policy actions that have rules."""
+    return frozenset(_api_actions)
 
 
 def rules_for(event_source: str, event_name: str) -> EventRules:
@@ -138,7 +162,8 @@ def scrub_text(text: str | None, *, limit: int) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Rules for the events Verity emits today. Other apps add theirs with register_event.
+# Rules for the downstream AWS calls and the events the audit app emits itself; API actions
+# declare theirs in their app's api.py.
 
 _IMAGE: Spec = {
     "sha256": KEEP,
@@ -248,63 +273,11 @@ S3_REQUEST: Spec = {
 }
 S3_RESPONSE: Spec = {"ETag": KEEP, "VersionId": KEEP, "ContentLength": KEEP, "ContentType": KEEP, "KeyCount": KEEP}
 
-AUDIT_FILTERS: dict[str, Spec] = {
-    "start_time": KEEP,
-    "end_time": KEEP,
-    "event_name": KEEP,
-    "event_source": KEEP,
-    "principal": KEEP,
-    "access_key_id": KEEP,
-    "outcome": KEEP,
-    "request_id": KEEP,
-    "read_only": KEEP,
-}
 
 register_event(aws_event_source("rekognition"), "*", request=REKOGNITION_REQUEST, response=REKOGNITION_RESPONSE)
 register_event(aws_event_source("kms"), "*", request=KMS_REQUEST, response=KMS_RESPONSE)
 register_event(aws_event_source("s3"), "*", request=S3_REQUEST, response=S3_RESPONSE)
 
-register_event(verity_event_source("tenants"), "GetTenant")
-register_event(
-    verity_event_source("verification"),
-    "CreateSubject",
-    request={"external_id": KEEP, "metadata": HIDE},
-    response={"id": KEEP, "external_id": KEEP},
-)
-register_event(
-    verity_event_source("verification"),
-    "ListSubjects",
-    request={"external_id": KEEP, "limit": KEEP, "cursor": HIDE},
-)
-register_event(verity_event_source("verification"), "GetSubject", request={"subject_id": KEEP})
-register_event(
-    verity_event_source("verification"),
-    "EraseSubject",
-    request={"subject_id": KEEP},
-    details={"subjectId": KEEP, "facesDeleted": KEEP},
-)
-register_event(
-    verity_event_source("audit"),
-    "LookupEvents",
-    request={**AUDIT_FILTERS, "event_id": KEEP, "limit": KEEP, "cursor": HIDE},
-)
-register_event(
-    verity_event_source("audit"),
-    "ExportEvents",
-    request={"export_id": KEEP, "start_time": KEEP, "end_time": KEEP, "format": KEEP, "filters": AUDIT_FILTERS},
-    response={"id": KEEP, "status": KEEP},
-    details={
-        "exportId": KEEP,
-        "startTime": KEEP,
-        "endTime": KEEP,
-        "format": KEEP,
-        "destination": KEEP,
-        "recordCount": KEEP,
-        "fileCount": KEEP,
-        "filtered": KEEP,
-    },
-)
-register_event(verity_event_source("audit"), "ListPublicKeys")
 register_event(
     verity_event_source("audit"),
     "CreateDigest",

@@ -2,12 +2,12 @@
 
 Tasks take ids (tenant first), enter the tenant's scope and call a service. Digests and purges
 catch up by themselves (each run does every hour or row that is due), so a failed run loses
-nothing; only S3 throttling, 5xx answers and timeouts are retried, with backoff and jitter.
+nothing; only S3 throttling, 5xx answers and timeouts are retried, with Celery's exponential
+backoff and full jitter.
 """
 
 from __future__ import annotations
 
-import random
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,9 +39,8 @@ def _retryable(error: Exception) -> bool:
     return False
 
 
-def _backoff(retries: int) -> float:
-    """Full jitter over an exponential ceiling: 2, 4, 8... up to 300 seconds."""
-    return random.uniform(0, min(300.0, 2.0 ** (retries + 1)))  # noqa: S311 - jitter, not a secret
+class TransientStorageError(Exception):
+    """S3 throttled, failed or timed out; the original error is the ``__cause__``. Tasks retry only this."""
 
 
 @shared_task(acks_late=True)
@@ -63,15 +62,24 @@ def digest_all_tenants() -> int:
     return len(tenant_ids)
 
 
-@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, soft_time_limit=1800, time_limit=1900)
-def digest_tenant(self: Any, tenant_id: int) -> int:
+@shared_task(
+    acks_late=True,
+    autoretry_for=(TransientStorageError,),
+    max_retries=MAX_RETRIES,
+    retry_backoff=2,  # full jitter over a ceiling of 2, 4, 8... seconds
+    retry_backoff_max=300,
+    retry_jitter=True,
+    soft_time_limit=1800,
+    time_limit=1900,
+)
+def digest_tenant(tenant_id: int) -> int:
     """Deliver and sign the tenant's complete hours that are not digested yet."""
     tenant = Tenant.objects.get(pk=tenant_id)
     try:
         return len(digest_pending_hours(tenant=tenant))
     except (BotoCoreError, ClientError) as error:
         if _retryable(error):
-            raise self.retry(exc=error, countdown=_backoff(self.request.retries)) from error
+            raise TransientStorageError(str(error)) from error
         raise
 
 

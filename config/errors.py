@@ -1,6 +1,8 @@
 """Domain errors raised by services and selectors; the API renders them once as problem details.
 
 Each error carries a stable ``code`` (documented in docs/errors.md) and the HTTP status it maps to.
+A ``title`` is set only where it says more than the status does; otherwise the problem's title is
+the status's own (config/api/problems.py), so each title is written once.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 class DomainError(Exception):
     status = 400
     code = "bad_request"
-    title = "Bad request"
+    title: str | None = None
 
     def __init__(self, detail: str, *, code: str | None = None, extra: dict[str, Any] | None = None) -> None:
         super().__init__(detail)
@@ -30,19 +32,16 @@ class InvalidInput(DomainError):
 class NotFound(DomainError):
     status = 404
     code = "not_found"
-    title = "Not found"
 
 
 class Conflict(DomainError):
     status = 409
     code = "conflict"
-    title = "Conflict"
 
 
 class PermissionDenied(DomainError):
     status = 403
     code = "permission_denied"
-    title = "Permission denied"
 
 
 class UpstreamUnavailable(DomainError):

@@ -9,9 +9,12 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from audit.redaction import register_action
 from config.api.views import ApiView
 from tenants.authentication import api_key_of
 from tenants.selectors import tenant_describe
+
+GET_TENANT = register_action("tenants:GetTenant")  # no parameters to keep
 
 
 class TenantOutput(serializers.Serializer[Any]):
@@ -26,7 +29,7 @@ class TenantOutput(serializers.Serializer[Any]):
 
 
 class TenantView(ApiView):
-    policy_actions = {"GET": "tenants:GetTenant"}
+    policy_actions = {"GET": GET_TENANT}
 
     @extend_schema(responses={200: TenantOutput})
     def get(self, request: Request) -> Response:

@@ -11,6 +11,7 @@ class TenantsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_login_failed
 
+        import tenants.api  # noqa: F401 - declares its actions' audit redaction rules, in every process
         from tenants.rls import on_post_migrate
         from tenants.signin_throttle import on_login_failed
 

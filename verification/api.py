@@ -9,12 +9,23 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from audit.redaction import HIDE, KEEP, register_action
 from config.api.pagination import page_of
 from config.api.serializers import StrictInputSerializer
 from config.api.views import IDEMPOTENCY_PARAMETER, ApiView
 from tenants.authentication import api_key_of
 from verification.selectors import subject_get, subject_list
 from verification.services import MAX_METADATA_BYTES, subject_create
+
+CREATE_SUBJECT = register_action(
+    "verification:CreateSubject",
+    request={"external_id": KEEP, "metadata": HIDE},
+    response={"id": KEEP, "external_id": KEEP},
+)
+LIST_SUBJECTS = register_action(
+    "verification:ListSubjects", request={"external_id": KEEP, "limit": KEEP, "cursor": HIDE}
+)
+GET_SUBJECT = register_action("verification:GetSubject", request={"subject_id": KEEP})
 
 
 class SubjectOutput(serializers.Serializer[Any]):
@@ -26,7 +37,7 @@ class SubjectOutput(serializers.Serializer[Any]):
 
 
 class SubjectListView(ApiView):
-    policy_actions = {"POST": "verification:CreateSubject", "GET": "verification:ListSubjects"}
+    policy_actions = {"POST": CREATE_SUBJECT, "GET": LIST_SUBJECTS}
 
     class Input(StrictInputSerializer):
         external_id = serializers.CharField(max_length=255, required=False, allow_null=True, min_length=1)
@@ -50,7 +61,7 @@ class SubjectListView(ApiView):
 
 
 class SubjectDetailView(ApiView):
-    policy_actions = {"GET": "verification:GetSubject"}
+    policy_actions = {"GET": GET_SUBJECT}
 
     @extend_schema(responses={200: SubjectOutput})
     def get(self, request: Request, subject_id: str) -> Response:

@@ -53,7 +53,6 @@ class ResourceConflict(DomainError):
 
     status = 409
     code = "resource_conflict"
-    title = "Conflict"
 
 
 class RateLimited(DomainError):
@@ -61,7 +60,6 @@ class RateLimited(DomainError):
 
     status = 429
     code = "rate_limited"
-    title = "Too many requests"
 
     def __init__(self, detail: str, *, retry_after: float, extra: dict[str, Any] | None = None) -> None:
         super().__init__(detail, extra={"retry_after": round(retry_after, 3)} | (extra or {}))

@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 AUTHENTICATION_FAILED_DETAIL = "A valid API key is required (Authorization: Bearer vk_…)."
-_TITLES = {
+# A problem's title unless its domain error has a more specific one (DomainError.title).
+STATUS_TITLES = {
     400: "Bad request",
     401: "Authentication failed",
     403: "Permission denied",
@@ -36,14 +37,17 @@ _TITLES = {
     415: "Unsupported media type",
     429: "Too many requests",
     500: "Internal server error",
+    502: "Bad gateway",
     503: "Service unavailable",
 }
 
 
-def problem_body(request: HttpRequest | None, status: int, code: str, detail: str, **extra: Any) -> dict[str, Any]:
+def problem_body(
+    request: HttpRequest | None, status: int, code: str, detail: str, *, title: str | None = None, **extra: Any
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": f"urn:verity:problem:{code}",
-        "title": _TITLES.get(status, "Error"),
+        "title": title or STATUS_TITLES.get(status, "Error"),
         "status": status,
         "detail": detail,
         "code": code,
@@ -128,5 +132,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         }
     if status == 405 and getattr(context.get("view"), "allowed_methods", None):
         headers["Allow"] = ", ".join(context["view"].allowed_methods)
-    body = problem_body(django_request, status, code, detail, **extra)
+    title = exc.title if isinstance(exc, DomainError) else None
+    body = problem_body(django_request, status, code, detail, title=title, **extra)
     return Response(body, status=status, headers=headers, content_type=PROBLEM_CONTENT_TYPE)

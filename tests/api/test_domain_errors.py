@@ -35,6 +35,27 @@ def test_vision_error_raised_in_a_view_is_its_problem(caller: Caller, name: str)
     assert body["status"] == error.status
 
 
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("InvalidImageFormat", "Unsupported image format"),
+        ("EngineThrottled", "The recognition engine is throttling requests"),
+        ("EngineError", "The recognition engine failed"),
+    ],
+)
+def test_a_domain_error_with_its_own_title_renders_that_title(caller: Caller, name: str, title: str) -> None:
+    assert caller.client.get(f"/v1/raise/{name}").json()["title"] == title
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [("ResourceNotFound", "Not found"), ("ResourceConflict", "Conflict"), ("RateLimited", "Too many requests")],
+)
+def test_a_domain_error_without_a_title_renders_its_status_title(caller: Caller, name: str, title: str) -> None:
+    assert getattr(errors, name).title is None
+    assert caller.client.get(f"/v1/raise/{name}").json()["title"] == title
+
+
 def test_engine_quota_429_carries_its_own_retry_after(caller: Caller) -> None:
     response = caller.client.get("/v1/raise/RateLimited")
     assert response.status_code == 429

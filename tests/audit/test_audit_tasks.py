@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import random
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -136,13 +137,44 @@ def test_digest_tenant_retries_only_throttling_5xx_and_connection_errors(
         raise error
 
     monkeypatch.setattr(tasks, "digest_pending_hours", failing)
-    monkeypatch.setattr(tasks, "_backoff", lambda retries: 0.0)
 
     result = tasks.digest_tenant.apply(args=[tenant.pk])
 
     assert result.failed()
-    assert result.result is error
+    retried = attempts > 1
+    assert isinstance(result.result, tasks.TransientStorageError) is retried
+    assert (result.result.__cause__ if retried else result.result) is error  # the original stays visible
     assert calls == [tenant.pk] * attempts
+
+
+def test_digest_tenant_waits_longer_after_each_failed_attempt_with_full_jitter(monkeypatch: pytest.MonkeyPatch) -> None:
+    tenant = TenantFactory()
+    jitter_ceilings: list[int] = []
+
+    def failing(*, tenant: Tenant) -> list[AuditDigest]:
+        raise _client_error("SlowDown", 503)
+
+    def highest_jitter(stop: int) -> int:
+        jitter_ceilings.append(stop - 1)
+        return stop - 1
+
+    monkeypatch.setattr(tasks, "digest_pending_hours", failing)
+    monkeypatch.setattr(random, "randrange", highest_jitter)
+    countdowns: list[float] = []
+    retry = tasks.digest_tenant.retry
+
+    def recording_retry(*args: Any, **kwargs: Any) -> Any:
+        countdowns.append(kwargs["countdown"])
+        return retry(*args, **kwargs)
+
+    monkeypatch.setattr(tasks.digest_tenant, "retry", recording_retry)
+
+    assert tasks.digest_tenant.apply(args=[tenant.pk]).failed()
+
+    # Each wait is drawn from [0, ceiling] and the ceiling doubles from 2 s (Celery also computes one for
+    # the last failure, which is not retried).
+    assert jitter_ceilings == [2, 4, 8, 16, 32, 64]
+    assert countdowns == jitter_ceilings
 
 
 def test_purge_all_tenants_enqueues_a_purge_for_every_tenant_and_each_purges(
