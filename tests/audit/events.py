@@ -10,8 +10,8 @@ from tenants.models import Tenant
 from tenants.scope import tenant_scope
 
 
-def record_system_event(tenant: Tenant, name: str = "CreateSubject", **options: Any) -> RecordedEvent:
-    """Record one ``verification.verity.local`` event by the system; ``options`` go to ``record_event``."""
+def record_verification_event(tenant: Tenant, name: str = "CreateSubject", **options: Any) -> RecordedEvent:
+    """Record a ``verification.verity.local`` API call by the system identity; ``options`` go to ``record_event``."""
     with tenant_scope(tenant):
         return record_event(
             tenant=tenant,

@@ -11,7 +11,7 @@ from django.test import Client
 from audit.models import AuditEvent, AuditExport, AuditSettings
 from tenants.models import Membership, Role, Tenant
 from tenants.scope import tenant_scope
-from tests.audit.events import record_system_event
+from tests.audit.events import record_verification_event
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,7 @@ def add_event(
     request_id: str = "req",
     ago: timedelta = timedelta(minutes=5),
 ) -> AuditEvent:
-    recorded = record_system_event(
+    recorded = record_verification_event(
         tenant, name, error_code=error_code, request_id=request_id, event_time=datetime.now(UTC) - ago
     )
     with tenant_scope(tenant):

@@ -13,7 +13,7 @@ from audit.models import AuditChainEntry, AuditEvent
 from audit.services import chain_seal, record_event
 from tenants.models import Tenant
 from tenants.scope import platform_scope, tenant_scope
-from tests.audit.events import record_system_event
+from tests.audit.events import record_verification_event
 from tests.committed import in_own_connection, owner_connection
 from tests.factories import TenantFactory
 
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def tenant() -> Tenant:
     tenant = TenantFactory()
     for name in ("CreateSubject", "GetSubject"):
-        record_system_event(tenant, name)
+        record_verification_event(tenant, name)
     chain_seal(tenant_id=tenant.pk)
     return tenant
 

@@ -22,7 +22,7 @@ from audit.storage import trail_prefix
 from tenants.aws import aws_client
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
-from tests.audit.events import record_system_event
+from tests.audit.events import record_verification_event
 from tests.committed import in_own_connection, owner_connection
 from tests.factories import TenantFactory
 
@@ -38,7 +38,7 @@ def tenant(tenant_bucket: Callable[[Tenant], None]) -> Tenant:
     tenant = TenantFactory()
     tenant_bucket(tenant)
     for minutes in (1, 7, 59, 61, 170):  # three in the 09:00 hour, one at 10:01, one at 11:50
-        record_system_event(
+        record_verification_event(
             tenant, request_parameters={"external_id": f"cust-{minutes}"}, event_time=START + timedelta(minutes=minutes)
         )
     return tenant
@@ -147,7 +147,7 @@ def test_an_hour_is_not_digested_while_an_older_transaction_could_still_add_to_i
 
 def test_an_event_sealed_after_its_hour_was_delivered_is_reported_as_late(tenant: Tenant) -> None:
     digest_pending_hours(tenant=tenant, now=NOW)
-    record_system_event(tenant, event_time=START + timedelta(minutes=30))
+    record_verification_event(tenant, event_time=START + timedelta(minutes=30))
     chain_seal(tenant_id=tenant.pk)
     with tenant_scope(tenant):
         report = chain_verify(tenant=tenant)
@@ -163,7 +163,7 @@ def test_a_record_changed_after_delivery_no_longer_matches_its_signed_digest(
 
     def write() -> None:
         for minutes in (5, 10):
-            record_system_event(
+            record_verification_event(
                 tenant,
                 request_parameters={"external_id": f"cust-{minutes}"},
                 event_time=START + timedelta(minutes=minutes),

@@ -24,7 +24,7 @@ from audit.storage import export_bundle_key, export_prefix
 from tenants.aws import aws_client
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
-from tests.audit.events import record_system_event
+from tests.audit.events import record_verification_event
 from tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ DIGEST_NAME = re.compile(r".*_CloudTrail-Digest_us-east-1_verity_us-east-1_\d{8}
 
 def write_events(tenant: Tenant, minutes: list[int], name: str = "CreateSubject") -> None:
     for minute in minutes:
-        record_system_event(
+        record_verification_event(
             tenant,
             name,
             request_parameters={"external_id": f"cust-{minute}"},

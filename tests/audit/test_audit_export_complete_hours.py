@@ -18,7 +18,7 @@ from audit.models import ExportDestination
 from audit.services import export_request, export_run
 from config.errors import InvalidInput
 from tenants.models import Tenant
-from tests.audit.events import record_system_event
+from tests.audit.events import record_verification_event
 from tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,7 @@ NOW = NINE + 3 * HOUR + timedelta(minutes=2)
 def tenant(monkeypatch: pytest.MonkeyPatch) -> Tenant:
     tenant = TenantFactory()
     for minutes in (5, 70, 125, 179):  # 09:05, 10:10, 11:05, 11:59
-        record_system_event(tenant, event_time=NINE + timedelta(minutes=minutes))
+        record_verification_event(tenant, event_time=NINE + timedelta(minutes=minutes))
     monkeypatch.setattr(timezone, "now", lambda: NOW)
     return tenant
 

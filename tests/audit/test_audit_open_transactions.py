@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from audit.digests import CLOCK_SKEW, _oldest_open_transaction, digest_pending_hours, floor_hour
 from tenants.models import Tenant
-from tests.audit.events import record_system_event
+from tests.audit.events import record_verification_event
 from tests.committed import connect_as
 from tests.factories import TenantFactory
 
@@ -42,7 +42,7 @@ def test_no_hour_is_digested_while_a_transaction_begun_before_its_end_is_open(
 ) -> None:
     tenant = TenantFactory(created_at=timezone.now() - timedelta(hours=3))
     tenant_bucket(tenant)
-    record_system_event(tenant, event_time=timezone.now() - timedelta(hours=2))
+    record_verification_event(tenant, event_time=timezone.now() - timedelta(hours=2))
     with open_transaction_elsewhere() as began:
         made = digest_pending_hours(tenant=tenant, now=timezone.now() + timedelta(hours=3))
     assert made, "the hours before the open transaction are digested"

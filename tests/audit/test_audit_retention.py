@@ -16,7 +16,7 @@ from audit.services import audit_settings_set, chain_seal, retention_purge
 from config.errors import InvalidInput
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
-from tests.audit.events import record_system_event
+from tests.audit.events import record_verification_event
 from tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +57,7 @@ def old_and_new(tenant_bucket: Callable[[Tenant], None]) -> tuple[Tenant, list[s
     ]
     names = ["OldCovered1", "OldCovered2", "OldNotDelivered", "Recent"]
     for name, moment in zip(names, moments, strict=True):
-        record_system_event(tenant, name, event_time=moment)
+        record_verification_event(tenant, name, event_time=moment)
     chain_seal(tenant_id=tenant.pk)
     return tenant, names
 
@@ -103,11 +103,11 @@ def test_chain_sealing_continues_after_everything_was_purged(tenant_bucket: Call
     tenant = TenantFactory()
     tenant_bucket(tenant)
     keep_events_for(tenant, days=366)
-    record_system_event(tenant, "Old", event_time=timezone.now() - timedelta(days=800))
+    record_verification_event(tenant, "Old", event_time=timezone.now() - timedelta(days=800))
     chain_seal(tenant_id=tenant.pk)
     digest_pending_hours(tenant=tenant, max_hours=2)
     assert retention_purge(tenant=tenant) == 1
-    record_system_event(tenant, "New")
+    record_verification_event(tenant, "New")
     chain_seal(tenant_id=tenant.pk)
     with tenant_scope(tenant):
         purge = AuditPurge.objects.get()

@@ -22,7 +22,7 @@ from audit.selectors import chain_verify
 from audit.services import audit_settings_set, export_request
 from tenants.models import Tenant, TenantStatus
 from tenants.scope import tenant_scope
-from tests.audit.events import record_system_event
+from tests.audit.events import record_verification_event
 from tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 def add_events(tenant: Tenant, count: int, *, ago: timedelta = timedelta(hours=3)) -> None:
     for number in range(count):
-        record_system_event(tenant, event_time=timezone.now() - ago + timedelta(minutes=number))
+        record_verification_event(tenant, event_time=timezone.now() - ago + timedelta(minutes=number))
 
 
 def unsealed(tenant: Tenant) -> int:
