@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.db.models import Max, Min, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -25,6 +24,7 @@ from audit.selectors import Outcome, export_download_link
 from audit.services import audit_settings_set, export_request
 from config.errors import DomainError
 from tenants.admin import TenantOwnedAdmin
+from tenants.admin_site import domain_errors_as_form_errors
 from tenants.models import Role, Tenant
 
 _AUDIT_READERS = frozenset({Role.TENANT_ADMIN, Role.COMPLIANCE_OFFICER})
@@ -230,10 +230,8 @@ class AuditSettingsAdmin(TenantOwnedAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: AuditSettings, form: Any, change: bool) -> None:
-        try:
+        with domain_errors_as_form_errors():
             saved = audit_settings_set(
                 tenant=Tenant.objects.get(pk=obj.tenant_id), retention_days=obj.retention_days, actor=request.user
             )
-        except DomainError as exc:
-            raise ValidationError(exc.detail) from exc
         obj.pk, obj.updated_at = saved.pk, saved.updated_at

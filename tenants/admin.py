@@ -18,9 +18,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from audit.services import record_bulk_admin_deletions
-from config.errors import DomainError
 from config.ratelimit import parse_rate
-from tenants.admin_site import ShownOnce, VerityModelAdmin, show_once
+from tenants.admin_site import ShownOnce, VerityModelAdmin, domain_errors_as_form_errors, show_once
 from tenants.models import ApiKey, Membership, Role, Tenant, Threshold
 from tenants.policy import PolicyError, validate_policy
 from tenants.scope import current_scope
@@ -123,10 +122,8 @@ class TenantAdmin(VerityModelAdmin):
         if change:
             obj.save()
             return
-        try:
+        with domain_errors_as_form_errors():
             issued = tenant_create(slug=obj.slug, name=obj.name, region=obj.region, shard_count=obj.shard_count)
-        except DomainError as exc:
-            raise ValidationError(exc.detail) from exc
         obj.pk = issued.api_key.tenant.pk
         show_once(request, ShownOnce(f"First API key for {obj.slug}", "API key", issued.token, _KEY_NOTE))
 
@@ -149,12 +146,10 @@ class StaffUserAddForm(_StaffForm):
         super().clean()
         cleaned = self.cleaned_data
         if cleaned.get("username") and cleaned.get("role"):
-            try:
+            with domain_errors_as_form_errors():
                 validate_new_staff_user(
                     username=cleaned["username"], role=cleaned["role"], email=cleaned.get("email", "")
                 )
-            except DomainError as exc:
-                raise forms.ValidationError(exc.detail, code=exc.code) from exc
         return cleaned
 
 
@@ -172,12 +167,10 @@ class StaffUserChangeForm(_StaffForm):
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
-        try:
+        with domain_errors_as_form_errors():
             check_membership_update(
                 membership=self.instance, role=cleaned.get("role", ""), is_active=cleaned["active"], actor=self.actor
             )
-        except DomainError as exc:
-            raise forms.ValidationError(exc.detail, code=exc.code) from exc
         return cleaned
 
 
@@ -250,7 +243,7 @@ class ThresholdAdmin(TenantOwnedAdmin):
         return [] if obj is None else ["tenant", "operation", "face_model_version"]
 
     def save_model(self, request: HttpRequest, obj: Threshold, form: Any, change: bool) -> None:
-        try:
+        with domain_errors_as_form_errors():
             threshold = threshold_set(
                 tenant=Tenant.objects.get(pk=obj.tenant_id),
                 operation=obj.operation,
@@ -258,8 +251,6 @@ class ThresholdAdmin(TenantOwnedAdmin):
                 value=obj.value,
                 actor=request.user,
             )
-        except DomainError as exc:
-            raise ValidationError(exc.detail) from exc
         obj.pk = threshold.pk
 
     def delete_model(self, request: HttpRequest, obj: Threshold) -> None:
@@ -307,7 +298,7 @@ class ApiKeyAdmin(TenantOwnedAdmin):
 
     def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
         tenant = form.cleaned_data.get("tenant") or Tenant.objects.get(pk=obj.tenant_id)
-        try:
+        with domain_errors_as_form_errors():
             issued = apikey_create(
                 tenant=tenant,
                 name=obj.name,
@@ -317,8 +308,6 @@ class ApiKeyAdmin(TenantOwnedAdmin):
                 rate_limit=obj.rate_limit,
                 actor=request.user,
             )
-        except DomainError as exc:
-            raise ValidationError(exc.detail) from exc
         obj.pk = issued.api_key.pk
         show_once(request, ShownOnce(f"API key {issued.api_key.prefix}", "New API key", issued.token, _KEY_NOTE))
 

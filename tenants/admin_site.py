@@ -8,6 +8,8 @@ message (messages travel in cookies and sessions).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -17,6 +19,7 @@ from django.contrib.admin.filters import SimpleListFilter
 from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth import logout as auth_logout
+from django.core.exceptions import ValidationError
 from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
@@ -27,6 +30,8 @@ from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
+
+from config.errors import DomainError
 
 # The query parameters Django's own list filters produce for a field path (see admin/filters.py).
 _FILTER_SUFFIXES = ("", "__exact", "__isnull", "__gte", "__lt", "__isempty")
@@ -42,6 +47,15 @@ class ShownOnce:
     label: str
     secret: str
     note: str
+
+
+@contextmanager
+def domain_errors_as_form_errors() -> Iterator[None]:
+    """Re-raise a service's refusal as a ``ValidationError`` with the problem's detail and code."""
+    try:
+        yield
+    except DomainError as exc:
+        raise ValidationError(exc.detail, code=exc.code) from exc
 
 
 def show_once(request: HttpRequest, shown: ShownOnce) -> None:

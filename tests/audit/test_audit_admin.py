@@ -8,11 +8,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from audit.identity import system_identity
 from audit.models import AuditEvent, AuditExport, AuditSettings
-from audit.services import record_event
 from tenants.models import Membership, Role, Tenant
 from tenants.scope import tenant_scope
+from tests.audit.events import record_verification_event
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,16 +34,10 @@ def add_event(
     request_id: str = "req",
     ago: timedelta = timedelta(minutes=5),
 ) -> AuditEvent:
+    recorded = record_verification_event(
+        tenant, name, error_code=error_code, request_id=request_id, event_time=datetime.now(UTC) - ago
+    )
     with tenant_scope(tenant):
-        recorded = record_event(
-            tenant=tenant,
-            event_source="verification.verity.local",
-            event_name=name,
-            identity=system_identity(tenant),
-            error_code=error_code,
-            request_id=request_id,
-            event_time=datetime.now(UTC) - ago,
-        )
         return AuditEvent.objects.get(pk=recorded.id)
 
 

@@ -13,6 +13,7 @@ from audit.models import AuditChainEntry, AuditEvent
 from audit.services import chain_seal, record_event
 from tenants.models import Tenant
 from tenants.scope import platform_scope, tenant_scope
+from tests.audit.events import record_verification_event
 from tests.committed import in_own_connection, owner_connection
 from tests.factories import TenantFactory
 
@@ -22,14 +23,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def tenant() -> Tenant:
     tenant = TenantFactory()
-    with tenant_scope(tenant):
-        for name in ("CreateSubject", "GetSubject"):
-            record_event(
-                tenant=tenant,
-                event_source="verification.verity.local",
-                event_name=name,
-                identity=system_identity(tenant),
-            )
+    for name in ("CreateSubject", "GetSubject"):
+        record_verification_event(tenant, name)
     chain_seal(tenant_id=tenant.pk)
     return tenant
 

@@ -15,14 +15,14 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from audit.cloudtrail.validate import validate_export
 from audit.digests import digest_pending_hours, public_keys, signing_key_rotate
-from audit.identity import system_identity
 from audit.models import AuditDigest, SigningKey
 from audit.selectors import chain_verify
-from audit.services import chain_seal, record_event
+from audit.services import chain_seal
 from audit.storage import trail_prefix
 from config.aws import aws_client
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
+from tests.audit.events import record_verification_event
 from tests.committed import in_own_connection, owner_connection
 from tests.factories import TenantFactory
 
@@ -37,16 +37,10 @@ NOW = START + 3 * HOUR + timedelta(minutes=30)  # hours 09, 10 and 11 are comple
 def tenant(tenant_bucket: Callable[[Tenant], None]) -> Tenant:
     tenant = TenantFactory()
     tenant_bucket(tenant)
-    with tenant_scope(tenant):
-        for minutes in (1, 7, 59, 61, 170):  # three in the 09:00 hour, one at 10:01, one at 11:50
-            record_event(
-                tenant=tenant,
-                event_source="verification.verity.local",
-                event_name="CreateSubject",
-                identity=system_identity(tenant),
-                request_parameters={"external_id": f"cust-{minutes}"},
-                event_time=START + timedelta(minutes=minutes),
-            )
+    for minutes in (1, 7, 59, 61, 170):  # three in the 09:00 hour, one at 10:01, one at 11:50
+        record_verification_event(
+            tenant, request_parameters={"external_id": f"cust-{minutes}"}, event_time=START + timedelta(minutes=minutes)
+        )
     return tenant
 
 
@@ -153,14 +147,7 @@ def test_an_hour_is_not_digested_while_an_older_transaction_could_still_add_to_i
 
 def test_an_event_sealed_after_its_hour_was_delivered_is_reported_as_late(tenant: Tenant) -> None:
     digest_pending_hours(tenant=tenant, now=NOW)
-    with tenant_scope(tenant):
-        record_event(
-            tenant=tenant,
-            event_source="verification.verity.local",
-            event_name="CreateSubject",
-            identity=system_identity(tenant),
-            event_time=START + timedelta(minutes=30),
-        )
+    record_verification_event(tenant, event_time=START + timedelta(minutes=30))
     chain_seal(tenant_id=tenant.pk)
     with tenant_scope(tenant):
         report = chain_verify(tenant=tenant)
@@ -175,16 +162,12 @@ def test_a_record_changed_after_delivery_no_longer_matches_its_signed_digest(
     tenant_bucket(tenant)
 
     def write() -> None:
-        with tenant_scope(tenant):
-            for minutes in (5, 10):
-                record_event(
-                    tenant=tenant,
-                    event_source="verification.verity.local",
-                    event_name="CreateSubject",
-                    identity=system_identity(tenant),
-                    request_parameters={"external_id": f"cust-{minutes}"},
-                    event_time=START + timedelta(minutes=minutes),
-                )
+        for minutes in (5, 10):
+            record_verification_event(
+                tenant,
+                request_parameters={"external_id": f"cust-{minutes}"},
+                event_time=START + timedelta(minutes=minutes),
+            )
 
     in_own_connection(write)
     [digest] = in_own_connection(digest_pending_hours, tenant=tenant, now=START + HOUR + timedelta(minutes=10))

@@ -19,11 +19,12 @@ from audit.api import ExportOutput
 from audit.cloudtrail.layout import LOG_FILE_KEY_PATTERN
 from audit.identity import system_identity
 from audit.models import AuditEvent, AuditExport, ExportDestination, ExportStatus
-from audit.services import EXPORT_FAILED_MESSAGE, export_request, export_run, record_event
+from audit.services import EXPORT_FAILED_MESSAGE, export_request, export_run
 from audit.storage import export_bundle_key, export_prefix
 from config.aws import aws_client
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
+from tests.audit.events import record_verification_event
 from tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,17 +35,14 @@ DIGEST_NAME = re.compile(r".*_CloudTrail-Digest_us-east-1_verity_us-east-1_\d{8}
 
 
 def write_events(tenant: Tenant, minutes: list[int], name: str = "CreateSubject") -> None:
-    with tenant_scope(tenant):
-        for minute in minutes:
-            record_event(
-                tenant=tenant,
-                event_source="verification.verity.local",
-                event_name=name,
-                identity=system_identity(tenant),
-                request_parameters={"external_id": f"cust-{minute}"},
-                error_code="not_found" if minute % 2 else None,
-                event_time=START + timedelta(minutes=minute),
-            )
+    for minute in minutes:
+        record_verification_event(
+            tenant,
+            name,
+            request_parameters={"external_id": f"cust-{minute}"},
+            error_code="not_found" if minute % 2 else None,
+            event_time=START + timedelta(minutes=minute),
+        )
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ from django.utils import timezone
 from audit.cloudtrail.validate import validate_export
 from audit.identity import system_identity
 from audit.models import ExportDestination
-from audit.services import export_request, export_run, record_event
+from audit.services import export_request, export_run
 from config.errors import InvalidInput
 from tenants.models import Tenant
-from tenants.scope import tenant_scope
+from tests.audit.events import record_verification_event
 from tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,15 +33,8 @@ NOW = NINE + 3 * HOUR + timedelta(minutes=2)
 @pytest.fixture
 def tenant(monkeypatch: pytest.MonkeyPatch) -> Tenant:
     tenant = TenantFactory()
-    with tenant_scope(tenant):
-        for minutes in (5, 70, 125, 179):  # 09:05, 10:10, 11:05, 11:59
-            record_event(
-                tenant=tenant,
-                event_source="verification.verity.local",
-                event_name="CreateSubject",
-                identity=system_identity(tenant),
-                event_time=NINE + timedelta(minutes=minutes),
-            )
+    for minutes in (5, 70, 125, 179):  # 09:05, 10:10, 11:05, 11:59
+        record_verification_event(tenant, event_time=NINE + timedelta(minutes=minutes))
     monkeypatch.setattr(timezone, "now", lambda: NOW)
     return tenant
 

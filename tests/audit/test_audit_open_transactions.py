@@ -13,10 +13,8 @@ from django.db import connection
 from django.utils import timezone
 
 from audit.digests import CLOCK_SKEW, _oldest_open_transaction, digest_pending_hours, floor_hour
-from audit.identity import system_identity
-from audit.services import record_event
 from tenants.models import Tenant
-from tenants.scope import tenant_scope
+from tests.audit.events import record_verification_event
 from tests.committed import connect_as
 from tests.factories import TenantFactory
 
@@ -44,14 +42,7 @@ def test_no_hour_is_digested_while_a_transaction_begun_before_its_end_is_open(
 ) -> None:
     tenant = TenantFactory(created_at=timezone.now() - timedelta(hours=3))
     tenant_bucket(tenant)
-    with tenant_scope(tenant):
-        record_event(
-            tenant=tenant,
-            event_source="verification.verity.local",
-            event_name="CreateSubject",
-            identity=system_identity(tenant),
-            event_time=timezone.now() - timedelta(hours=2),
-        )
+    record_verification_event(tenant, event_time=timezone.now() - timedelta(hours=2))
     with open_transaction_elsewhere() as began:
         made = digest_pending_hours(tenant=tenant, now=timezone.now() + timedelta(hours=3))
     assert made, "the hours before the open transaction are digested"

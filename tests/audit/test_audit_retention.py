@@ -10,13 +10,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.digests import digest_pending_hours, floor_hour
-from audit.identity import system_identity
 from audit.models import AuditChainEntry, AuditEvent, AuditPurge, AuditSettings
 from audit.selectors import chain_verify
-from audit.services import audit_settings_set, chain_seal, record_event, retention_purge
+from audit.services import audit_settings_set, chain_seal, retention_purge
 from config.errors import InvalidInput
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
+from tests.audit.events import record_verification_event
 from tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -56,15 +56,8 @@ def old_and_new(tenant_bucket: Callable[[Tenant], None]) -> tuple[Tenant, list[s
         timezone.now() - timedelta(hours=1),
     ]
     names = ["OldCovered1", "OldCovered2", "OldNotDelivered", "Recent"]
-    with tenant_scope(tenant):
-        for name, moment in zip(names, moments, strict=True):
-            record_event(
-                tenant=tenant,
-                event_source="verification.verity.local",
-                event_name=name,
-                identity=system_identity(tenant),
-                event_time=moment,
-            )
+    for name, moment in zip(names, moments, strict=True):
+        record_verification_event(tenant, name, event_time=moment)
     chain_seal(tenant_id=tenant.pk)
     return tenant, names
 
@@ -110,24 +103,11 @@ def test_chain_sealing_continues_after_everything_was_purged(tenant_bucket: Call
     tenant = TenantFactory()
     tenant_bucket(tenant)
     keep_events_for(tenant, days=366)
-    with tenant_scope(tenant):
-        record_event(
-            tenant=tenant,
-            event_source="verification.verity.local",
-            event_name="Old",
-            identity=system_identity(tenant),
-            event_time=timezone.now() - timedelta(days=800),
-        )
+    record_verification_event(tenant, "Old", event_time=timezone.now() - timedelta(days=800))
     chain_seal(tenant_id=tenant.pk)
     digest_pending_hours(tenant=tenant, max_hours=2)
     assert retention_purge(tenant=tenant) == 1
-    with tenant_scope(tenant):
-        record_event(
-            tenant=tenant,
-            event_source="verification.verity.local",
-            event_name="New",
-            identity=system_identity(tenant),
-        )
+    record_verification_event(tenant, "New")
     chain_seal(tenant_id=tenant.pk)
     with tenant_scope(tenant):
         purge = AuditPurge.objects.get()

@@ -20,24 +20,18 @@ from audit.digests import floor_hour
 from audit.identity import system_identity
 from audit.models import AuditChainEntry, AuditDigest, AuditEvent, ExportDestination
 from audit.selectors import chain_verify
-from audit.services import audit_settings_set, export_request, record_event
+from audit.services import audit_settings_set, export_request
 from tenants.models import Tenant, TenantStatus
 from tenants.scope import tenant_scope
+from tests.audit.events import record_verification_event
 from tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def add_events(tenant: Tenant, count: int, *, ago: timedelta = timedelta(hours=3)) -> None:
-    with tenant_scope(tenant):
-        for number in range(count):
-            record_event(
-                tenant=tenant,
-                event_source="verification.verity.local",
-                event_name="CreateSubject",
-                identity=system_identity(tenant),
-                event_time=timezone.now() - ago + timedelta(minutes=number),
-            )
+    for number in range(count):
+        record_verification_event(tenant, event_time=timezone.now() - ago + timedelta(minutes=number))
 
 
 def unsealed(tenant: Tenant) -> int:
@@ -54,6 +48,12 @@ class Enqueued:
     def __call__(self, *args: Any, **kwargs: Any) -> None:
         assert not kwargs
         self.calls.append(json.loads(json.dumps(list(args))))
+
+    @classmethod
+    def instead_of_delay(cls, monkeypatch: pytest.MonkeyPatch, task: Any) -> Enqueued:
+        enqueued = cls()
+        monkeypatch.setattr(task, "delay", enqueued)
+        return enqueued
 
 
 def test_seal_pending_chains_seals_what_the_commit_hooks_left(two_tenants_with_events: list[Tenant]) -> None:
@@ -89,8 +89,7 @@ def test_digest_all_tenants_enqueues_one_digest_per_active_tenant_and_each_deliv
     add_events(active, 2)
     suspended = TenantFactory(status=TenantStatus.SUSPENDED)
     offboarded = TenantFactory(status=TenantStatus.OFFBOARDED)
-    enqueued = Enqueued()
-    monkeypatch.setattr(tasks.digest_tenant, "delay", enqueued)
+    enqueued = Enqueued.instead_of_delay(monkeypatch, tasks.digest_tenant)
 
     count = tasks.digest_all_tenants()
 
@@ -181,8 +180,7 @@ def test_purge_all_tenants_enqueues_a_purge_for_every_tenant_and_each_purges(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     tenants_now = [TenantFactory(), TenantFactory(status=TenantStatus.OFFBOARDED)]
-    enqueued = Enqueued()
-    monkeypatch.setattr(tasks.purge_tenant, "delay", enqueued)
+    enqueued = Enqueued.instead_of_delay(monkeypatch, tasks.purge_tenant)
 
     count = tasks.purge_all_tenants()
 
@@ -209,8 +207,7 @@ def test_a_bundle_export_is_enqueued_once_its_request_commits_with_json_argument
     monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
 ) -> None:
     tenant = TenantFactory()
-    enqueued = Enqueued()
-    monkeypatch.setattr(tasks.run_export, "delay", enqueued)
+    enqueued = Enqueued.instead_of_delay(monkeypatch, tasks.run_export)
 
     with django_capture_on_commit_callbacks() as callbacks:
         export = _request_bundle_export(tenant)
@@ -229,8 +226,7 @@ def test_a_bundle_export_whose_request_rolls_back_is_never_enqueued(
     monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
 ) -> None:
     tenant = TenantFactory()
-    enqueued = Enqueued()
-    monkeypatch.setattr(tasks.run_export, "delay", enqueued)
+    enqueued = Enqueued.instead_of_delay(monkeypatch, tasks.run_export)
 
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,

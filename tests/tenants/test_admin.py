@@ -10,10 +10,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.http import HttpResponse
 from django.test import Client
+from rest_framework.test import APIClient
 
 from tenants.models import ApiKey, Role, Tenant, Threshold
 from tenants.scope import tenant_scope
-from tenants.services import apikey_create
+from tenants.services import apikey_create, threshold_set
 from tests.factories import MembershipFactory, SubjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +24,18 @@ def _login(user: object) -> Client:
     client = Client()
     client.force_login(user)  # type: ignore[arg-type]
     return client
+
+
+def _issue_key_in_admin(client: Client) -> HttpResponse:
+    return client.post(
+        "/admin/tenants/apikey/add/",
+        {
+            "name": "ci",
+            "mode": "test",
+            "policy": '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*"}]}',
+            "rate_limit": "",
+        },
+    )
 
 
 def test_tenant_admin_lists_only_own_subjects() -> None:
@@ -50,17 +63,29 @@ def test_tenant_admin_cannot_open_another_tenants_subject_by_url() -> None:
 def test_tenant_admin_sees_only_own_tenant_and_keys() -> None:
     membership = MembershipFactory()
     other = MembershipFactory()
+    mine = apikey_create(tenant=membership.tenant, name="mine").api_key
+    theirs = apikey_create(tenant=other.tenant, name="theirs").api_key
     client = _login(membership.user)
     tenants_page = client.get("/admin/tenants/tenant/").content.decode()
     assert membership.tenant.slug in tenants_page
     assert other.tenant.slug not in tenants_page
     assert client.get(f"/admin/tenants/tenant/{other.tenant.pk}/change/").status_code == 302
+    keys_page = client.get("/admin/tenants/apikey/").content.decode()
+    assert mine.prefix in keys_page
+    assert theirs.prefix not in keys_page
+    their_key = client.get(f"/admin/tenants/apikey/{theirs.pk}/change/", follow=True).content.decode()
+    assert theirs.prefix not in their_key
+    assert "doesn’t exist" in their_key
 
 
 def test_operator_sees_every_tenant() -> None:
     operator = get_user_model().objects.create_superuser("ops", "ops@example.com", "a-long-operator-password")
     first, second = SubjectFactory(), SubjectFactory()
-    page = _login(operator).get("/admin/verification/subject/").content.decode()
+    client = _login(operator)
+    tenants_page = client.get("/admin/tenants/tenant/").content.decode()
+    assert first.tenant.slug in tenants_page
+    assert second.tenant.slug in tenants_page
+    page = client.get("/admin/verification/subject/").content.decode()
     assert first.public_id in page
     assert second.public_id in page
 
@@ -73,9 +98,18 @@ def test_staff_without_a_tenant_is_refused() -> None:
 
 def test_reviewer_may_view_but_not_change_thresholds() -> None:
     membership = MembershipFactory(role=Role.REVIEWER)
+    threshold = threshold_set(tenant=membership.tenant, operation="CompareFaces", face_model_version="", value=95)
     client = _login(membership.user)
-    assert client.get("/admin/tenants/threshold/").status_code == 200
+    change = f"/admin/tenants/threshold/{threshold.pk}/change/"
+    assert "95" in client.get("/admin/tenants/threshold/").content.decode()
+    detail = client.get(change)
+    assert detail.status_code == 200
+    assert 'name="_save"' not in detail.content.decode()
     assert client.get("/admin/tenants/threshold/add/").status_code == 403
+    assert client.post(change, {"value": "50", "_save": "Save"}).status_code == 403
+    assert client.post(f"/admin/tenants/threshold/{threshold.pk}/delete/", {"post": "yes"}).status_code == 403
+    with tenant_scope(membership.tenant):
+        assert list(Threshold.objects.values_list("value", flat=True)) == [95.0]
 
 
 def test_tenant_admin_sets_a_threshold_for_own_tenant_within_range() -> None:
@@ -100,17 +134,19 @@ def test_tenant_admin_sets_a_threshold_for_own_tenant_within_range() -> None:
 
 def test_tenant_admin_issues_a_key_shown_once() -> None:
     membership = MembershipFactory()
-    response = _login(membership.user).post(
-        "/admin/tenants/apikey/add/",
-        {
-            "name": "ci",
-            "mode": "test",
-            "policy": '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*"}]}',
-            "rate_limit": "",
-        },
-        follow=True,
-    )
-    assert "vk_test_" in response.content.decode()
+    MembershipFactory()  # another tenant, which must not get the key
+    client = _login(membership.user)
+    page = _issue_key_in_admin(client).content.decode()
+    tokens = re.findall(r"vk_test_[A-Za-z0-9]{52}", page)
+    assert len(tokens) == 1  # one secret, on the page once
+    with tenant_scope(membership.tenant):
+        issued = ApiKey.objects.get()
+    assert tokens[0].startswith(issued.prefix)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens[0]}")
+    assert api.get("/v1/tenant").json()["slug"] == membership.tenant.slug
+    for later in ("/admin/tenants/apikey/", f"/admin/tenants/apikey/{issued.pk}/change/"):
+        assert tokens[0] not in client.get(later).content.decode()
 
 
 def test_invalid_policy_in_admin_is_a_form_error() -> None:
@@ -137,20 +173,14 @@ def test_operator_provisions_a_tenant_from_the_admin() -> None:
 
 
 def test_tenant_admin_cannot_provision_tenants() -> None:
-    membership = MembershipFactory()
-    assert _login(membership.user).get("/admin/tenants/tenant/add/").status_code == 403
-
-
-def _issue_key_in_admin(client: Client) -> HttpResponse:
-    return client.post(
-        "/admin/tenants/apikey/add/",
-        {
-            "name": "ci",
-            "mode": "test",
-            "policy": '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*"}]}',
-            "rate_limit": "",
-        },
+    client = _login(MembershipFactory().user)
+    assert client.get("/admin/tenants/tenant/add/").status_code == 403
+    refused = client.post(
+        "/admin/tenants/tenant/add/",
+        {"slug": "not-made", "name": "Not Made", "region": "us-east-1", "shard_count": "1"},
     )
+    assert refused.status_code == 403
+    assert not Tenant.objects.filter(slug="not-made").exists()
 
 
 def test_a_new_key_is_shown_on_an_uncached_page_and_never_in_a_cookie_or_message() -> None:

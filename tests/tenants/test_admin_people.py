@@ -146,9 +146,18 @@ def test_a_tenant_admin_cannot_lock_themselves_out() -> None:
 
 def test_reviewers_cannot_manage_people_and_nobody_deletes_a_membership() -> None:
     reviewer = MembershipFactory(role=Role.REVIEWER)
-    assert _login(reviewer.user).get(f"{MEMBERSHIPS}add/").status_code == 403
     admin_membership = MembershipFactory(tenant=reviewer.tenant)
-    assert _login(admin_membership.user).get(f"{MEMBERSHIPS}{reviewer.pk}/delete/").status_code == 403
+    as_reviewer = _login(reviewer.user)
+    assert as_reviewer.get(f"{MEMBERSHIPS}add/").status_code == 403
+    assert as_reviewer.post(f"{MEMBERSHIPS}add/", {"username": "new", "role": Role.REVIEWER}).status_code == 403
+    promote = {"role": Role.TENANT_ADMIN, "active": "on", "_save": "Save"}
+    assert as_reviewer.post(f"{MEMBERSHIPS}{reviewer.pk}/change/", promote).status_code == 403
+    for client in (_login(admin_membership.user), _login(_operator())):
+        assert client.get(f"{MEMBERSHIPS}{reviewer.pk}/delete/").status_code == 403
+        assert client.post(f"{MEMBERSHIPS}{reviewer.pk}/delete/", {"post": "yes"}).status_code == 403
+    with tenant_scope(reviewer.tenant):
+        assert Membership.objects.get(pk=reviewer.pk).role == Role.REVIEWER
+        assert Membership.objects.count() == 2
 
 
 def test_operator_creates_a_tenant_user_from_the_command_line() -> None:

@@ -217,11 +217,19 @@ def test_operators_reset_a_lost_authenticator_without_seeing_its_secret() -> Non
 
 
 def test_tenant_staff_cannot_reach_anyones_devices() -> None:
-    user, _, _ = _staff(Role.TENANT_ADMIN)
+    user, _, tenant = _staff(Role.TENANT_ADMIN)
+    _enrolled(MembershipFactory(tenant=tenant, role=Role.REVIEWER).user)
+    _enrolled(MembershipFactory().user)  # someone of another tenant
     client = Client()
     client.force_login(user)
     assert client.get("/admin/otp_totp/totpdevice/").status_code == 403
     assert client.get("/admin/otp_static/staticdevice/").status_code == 403
+    for device in [*TOTPDevice.objects.all(), *StaticDevice.objects.all()]:
+        page = f"/admin/{device._meta.app_label}/{device._meta.model_name}/{device.pk}"
+        assert client.get(f"{page}/change/").status_code == 403
+        assert client.post(f"{page}/delete/", {"post": "yes"}).status_code == 403
+    assert TOTPDevice.objects.count() == 2
+    assert StaticDevice.objects.count() == 2
 
 
 @pytest.mark.usefixtures("required")

@@ -158,30 +158,22 @@ def test_request_denied_by_policy_gets_403_naming_the_action() -> None:
     assert "verification:CreateSubject" in body["detail"]
 
 
+ALLOWED_ONLY_FROM_DOCUMENTATION_RANGE = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "*", "Condition": {"IpAddress": {"verity:SourceIp": "192.0.2.0/24"}}}],
+}
+
+
 @pytest.mark.django_db
 def test_source_ip_condition_is_enforced_on_requests() -> None:
-    caller = make_caller(
-        policy={
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Effect": "Allow", "Action": "*", "Condition": {"IpAddress": {"verity:SourceIp": "192.0.2.0/24"}}}
-            ],
-        }
-    )
+    caller = make_caller(policy=ALLOWED_ONLY_FROM_DOCUMENTATION_RANGE)
     assert caller.client.get("/v1/tenant", REMOTE_ADDR="192.0.2.10").status_code == 200
     assert caller.client.get("/v1/tenant", REMOTE_ADDR="198.51.100.10").status_code == 403
 
 
 @pytest.mark.django_db
 def test_forwarded_for_is_believed_only_from_trusted_proxies(settings: object) -> None:
-    caller = make_caller(
-        policy={
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Effect": "Allow", "Action": "*", "Condition": {"IpAddress": {"verity:SourceIp": "192.0.2.0/24"}}}
-            ],
-        }
-    )
+    caller = make_caller(policy=ALLOWED_ONLY_FROM_DOCUMENTATION_RANGE)
     spoofed = caller.client.get("/v1/tenant", REMOTE_ADDR="198.51.100.10", HTTP_X_FORWARDED_FOR="192.0.2.10")
     assert spoofed.status_code == 403
     settings.VERITY_TRUSTED_PROXIES = ["198.51.100.0/24"]  # type: ignore[attr-defined]
@@ -218,9 +210,7 @@ def test_negated_ip_condition_holds_when_the_source_ip_is_unknown_as_in_iam() ->
 
 
 def test_ipv4_mapped_ipv6_addresses_match_ipv4_ranges() -> None:
-    allow_inside = policy(
-        {"Effect": "Allow", "Action": "*", "Condition": {"IpAddress": {"verity:SourceIp": "192.0.2.0/24"}}}
-    )
+    allow_inside = policy(*ALLOWED_ONLY_FROM_DOCUMENTATION_RANGE["Statement"])
     assert is_allowed(allow_inside, "tenants:GetTenant", ctx("::ffff:192.0.2.10"))
     deny_outside = policy(*RESTRICTED_TO_DOCUMENTATION_RANGE["Statement"])
     assert is_allowed(deny_outside, "tenants:GetTenant", ctx("::ffff:192.0.2.10"))
