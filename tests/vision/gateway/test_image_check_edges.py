@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from PIL import Image, ImageCms
 
 from config.errors import DomainError
+from tenants.models import Tenant
 from vision import validation
-from vision.validation import check_image_bytes
+from vision.clients import reset_clients
+from vision.validation import check_image_bytes, check_s3_object
 
 
 def _refusal(data: bytes) -> str:
@@ -82,3 +85,36 @@ def test_an_image_too_large_once_turned_upright_is_refused_at_the_limit_not_befo
     assert _refusal(data) == (
         f"The image, turned upright, is {upright_size} bytes; at most {upright_size - 1} are accepted."
     )
+
+
+@pytest.fixture
+def versioned_bucket(aws: None, tenant: Tenant) -> Any:
+    from tenants.aws import aws_client
+
+    reset_clients()
+    s3 = aws_client("s3", tenant.region)
+    s3.create_bucket(Bucket=tenant.storage_bucket)
+    s3.put_bucket_versioning(Bucket=tenant.storage_bucket, VersioningConfiguration={"Status": "Enabled"})
+    return s3
+
+
+def _s3_refusal_code(s3_object: dict[str, Any], tenant: Tenant, max_bytes: int | None) -> str:
+    with pytest.raises(DomainError) as refused:
+        check_s3_object(s3_object, tenant=tenant, max_bytes=max_bytes)
+    return refused.value.code
+
+
+def test_an_s3_object_needs_a_string_bucket_and_a_non_empty_name(tenant: Tenant) -> None:
+    assert _s3_refusal_code({"Bucket": tenant.storage_bucket, "Name": ""}, tenant, None) == "invalid_parameter"
+    assert _s3_refusal_code({"Bucket": 5, "Name": "a.jpg"}, tenant, None) == "invalid_parameter"
+
+
+def test_the_size_checked_is_that_of_the_version_named_and_the_limit_is_inclusive(
+    tenant: Tenant, versioned_bucket: Any
+) -> None:
+    old = versioned_bucket.put_object(Bucket=tenant.storage_bucket, Key="a.jpg", Body=b"x" * 2000)
+    versioned_bucket.put_object(Bucket=tenant.storage_bucket, Key="a.jpg", Body=b"x" * 1000)
+    latest = {"Bucket": tenant.storage_bucket, "Name": "a.jpg"}
+
+    check_s3_object(latest, tenant=tenant, max_bytes=1000)
+    assert _s3_refusal_code({**latest, "Version": old["VersionId"]}, tenant, 1000) == "image_too_large"
