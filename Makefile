@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # (deploycheck asks for production itself).
 export VERITY_ENV ?= development
 
-.PHONY: run test lint format typecheck deploycheck check setup db clean
+.PHONY: run test lint format typecheck deploycheck check setup db clean mutation
 
 $(STAMP): requirements/base.txt requirements/prod.txt requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,5 +50,13 @@ deploycheck: setup
 
 check: lint typecheck deploycheck test
 
+# Mutation testing of the security-critical modules ([tool.mutmut] in pyproject.toml); slow, so not part of
+# `make test`. One child process: the machine is shared. `mutmut show <name>` prints a surviving mutant.
+MUTATE := "tenants.policy.*" "tenants.rls.*" "vision.validation.*" "audit.cloudtrail.signing.*" \
+	"audit.cloudtrail.validate.*" "tenants.services.x_idempotency_claim*" "tenants.services.x_idempotency_store*"
+mutation: db
+	$(VENV)/bin/mutmut run --max-children 1 $(MUTATE)
+	$(VENV)/bin/mutmut results
+
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var mutants
