@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from PIL import Image, ImageCms
 
+from config.aws import aws_client, reset_clients
 from config.errors import DomainError
 from tenants.models import Tenant
 from vision import validation
-from vision.clients import reset_clients
 from vision.validation import check_image_bytes, check_s3_object
 
 
@@ -89,8 +89,6 @@ def test_an_image_too_large_once_turned_upright_is_refused_at_the_limit_not_befo
 
 @pytest.fixture
 def versioned_bucket(aws: None, tenant: Tenant) -> Any:
-    from tenants.aws import aws_client
-
     reset_clients()
     s3 = aws_client("s3", tenant.region)
     s3.create_bucket(Bucket=tenant.storage_bucket)
