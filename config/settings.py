@@ -81,14 +81,20 @@ TEMPLATES = [
 ]
 
 # The application connects as a role that is neither superuser nor exempt from row-level
-# security (DATABASE_URL). Schema changes run as the owner role (DATABASE_OWNER_URL): commands
-# started with VERITY_DB_ROLE=owner (migrate, db_setup) connect as the owner. See tenants/rls.py.
+# security (DATABASE_URL). ``audit`` is a second connection with the same credentials, on which
+# downstream AWS calls are recorded and committed whatever the caller's transaction does (see
+# audit.services.record_event). Schema changes run as the owner role (DATABASE_OWNER_URL):
+# commands started with VERITY_DB_ROLE=owner (migrate, db_setup) connect as the owner. See
+# tenants/rls.py.
 DATABASE_APP = env.db("DATABASE_URL", default="postgres://verity_app@127.0.0.1:5432/verity")
 DATABASE_OWNER = env.db("DATABASE_OWNER_URL", default="postgres://postgres@127.0.0.1:5432/verity")
 DATABASE_APP_ROLE = DATABASE_APP["USER"]
-DATABASES = {"default": dict(DATABASE_OWNER if env.str("VERITY_DB_ROLE", default="app") == "owner" else DATABASE_APP)}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+_CREDENTIALS = DATABASE_OWNER if env.str("VERITY_DB_ROLE", default="app") == "owner" else DATABASE_APP
+DATABASES = {alias: dict(_CREDENTIALS) for alias in ("default", "audit")}
+for _database in DATABASES.values():
+    _database["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    _database["CONN_HEALTH_CHECKS"] = True
+DATABASE_ROUTERS = ["tenants.scope.ScopeRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
