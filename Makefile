@@ -4,8 +4,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Settings are production's unless development is asked for; these targets are development's
+# (deploycheck asks for production itself).
+export VERITY_ENV ?= development
 
-.PHONY: run test lint format typecheck check setup db clean
+.PHONY: run test lint format typecheck deploycheck check setup db clean
 
 $(STAMP): requirements/base.txt requirements/prod.txt requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,7 +39,13 @@ format: setup
 typecheck: setup
 	$(VENV)/bin/mypy .
 
-check: lint typecheck test
+# Django's deployment checks against production settings (a throwaway secret key); warnings fail.
+deploycheck: setup
+	VERITY_ENV=production DJANGO_ALLOWED_HOSTS=verity.example.com \
+	DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+check: lint typecheck deploycheck test
 
 clean:
 	rm -rf $(VENV) var

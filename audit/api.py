@@ -12,16 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from audit.digests import public_keys
 from audit.identity import api_key_identity
-from audit.models import AuditEvent, AuditExport, ExportDestination, ExportFormat
+from audit.models import AuditEvent, AuditExport, ExportDestination, ExportFormat, ExportStatus
 from audit.selectors import Outcome, event_get, event_list, export_download_link, export_get
-from audit.services import export_request
+from audit.services import EXPORT_FAILED_CODE, EXPORT_FAILED_MESSAGE, export_request
 from config.api.pagination import CursorPagination, page_of
 from config.api.serializers import StrictInputSerializer
 from config.api.views import IDEMPOTENCY_PARAMETER, ApiView
@@ -86,7 +86,7 @@ class EventListView(ApiView):
         start_time = serializers.DateTimeField(required=False, help_text="Inclusive.")
         end_time = serializers.DateTimeField(required=False, help_text="Exclusive.")
 
-    @extend_schema(parameters=[Filters], responses={200: page_of(EventOutput)})
+    @extend_schema(operation_id="audit_events_list", parameters=[Filters], responses={200: page_of(EventOutput)})
     def get(self, request: Request) -> Response:
         events = event_list(**self.validated_query(self.Filters, request))
         return self.paginated(events, EventOutput, request, EventPagination())
@@ -109,12 +109,19 @@ class ExportOutput(serializers.Serializer[AuditExport]):
     filters = serializers.DictField()
     record_count = serializers.IntegerField(allow_null=True)
     file_count = serializers.IntegerField(allow_null=True)
-    error = serializers.CharField(allow_blank=True)
+    error = serializers.SerializerMethodField(help_text="When failed: what went wrong, in general terms.")
+    error_code = serializers.SerializerMethodField(help_text="When failed: `export_failed`; otherwise empty.")
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
     download_url = serializers.SerializerMethodField(
         help_text="When completed: a link valid for an hour to a .tar (CloudTrail layout) or .csv file."
     )
+
+    def get_error(self, export: AuditExport) -> str:
+        return EXPORT_FAILED_MESSAGE if export.status == ExportStatus.FAILED else ""
+
+    def get_error_code(self, export: AuditExport) -> str:
+        return EXPORT_FAILED_CODE if export.status == ExportStatus.FAILED else ""
 
     def get_download_url(self, export: AuditExport) -> str | None:
         return export_download_link(export)
@@ -123,6 +130,7 @@ class ExportOutput(serializers.Serializer[AuditExport]):
 class ExportListView(ApiView):
     policy_actions = {"POST": "audit:ExportEvents"}
 
+    @extend_schema_serializer(component_name="ExportInput")
     class Input(StrictInputSerializer):
         class Filters(EventFilters, StrictInputSerializer):
             pass

@@ -184,16 +184,27 @@ def floor_hour(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
+def complete_hours_end(now: datetime | None = None) -> datetime:
+    """The end of the newest hour whose events are complete: no event can still arrive for it.
+
+    That is an hour that ended DIGEST_GRACE ago and before every open transaction began. The
+    trail digests only such hours, and exports end there too: a digest signs a claim about a
+    whole hour, so it must not be made while the hour can still change.
+    """
+    until = floor_hour((now or timezone.now()) - DIGEST_GRACE)
+    oldest = _oldest_open_transaction()
+    if oldest is not None:
+        until = min(until, floor_hour(oldest - CLOCK_SKEW))
+    return until
+
+
 def digest_pending_hours(
     *, tenant: Tenant, now: datetime | None = None, max_hours: int = MAX_HOURS_PER_RUN
 ) -> list[AuditDigest]:
     """Deliver and sign every complete hour not yet digested, oldest first; return the new digests."""
     from audit.storage import S3Sink
 
-    until = floor_hour((now or timezone.now()) - DIGEST_GRACE)
-    oldest = _oldest_open_transaction()
-    if oldest is not None:
-        until = min(until, floor_hour(oldest - CLOCK_SKEW))
+    until = complete_hours_end(now)
     with tenant_scope(tenant):
         last = AuditDigest.objects.order_by("-end_time").first()
         first_event = AuditEvent.objects.order_by("event_time").values_list("event_time", flat=True).first()

@@ -30,6 +30,7 @@ MAX_STRING = 512
 MAX_LIST_ITEMS = 100
 # vk_live_/vk_test_ + 12-character key id + 40-character secret (tenants.services).
 _API_KEY_TOKEN = re.compile(r"(vk_(?:live|test)_[A-Za-z0-9]{12})[A-Za-z0-9]{40}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # A float JSON cannot round-trip through PostgreSQL's numeric unchanged beyond this.
 _MAX_FLOAT = 1e15
 
@@ -123,7 +124,8 @@ def _scalar(value: Any) -> Any:
 
 
 def scrub_text(text: str | None, *, limit: int) -> str | None:
-    """Cap ``text`` at ``limit`` characters, mask API key secrets, drop NUL (PostgreSQL refuses it in JSON)."""
+    """Cap ``text`` at ``limit`` characters, mask API key secrets, drop NUL (PostgreSQL refuses it in JSON)
+    and replace unpaired surrogates with U+FFFD (UTF-8 cannot encode them, so the record could not be written)."""
     if text is None:
         return None
     cleaned = text
@@ -131,6 +133,7 @@ def scrub_text(text: str | None, *, limit: int) -> str | None:
         cleaned = _API_KEY_TOKEN.sub(lambda match: f"{match.group(1)}{HIDDEN}", cleaned)
     if "\x00" in cleaned:
         cleaned = cleaned.replace("\x00", "")
+    cleaned = _SURROGATE.sub("\ufffd", cleaned)
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 

@@ -746,7 +746,9 @@ def export_request(
 ) -> AuditExport:
     """Create a pending export of ``tenant``'s events in [start_time, end_time).
 
-    The range must be whole UTC hours (digests are hourly) and at most a year. A bundle export
+    The range must be whole UTC hours (digests are hourly) and at most a year; an end later
+    than the newest complete hour is moved back to it (``complete_hours_end``), so an export
+    never signs a digest for an hour that can still change. A bundle export
     runs in a Celery task after commit; directory and S3 exports are run by the caller with
     ``export_run`` (the management command does).
     """
@@ -760,6 +762,15 @@ def export_request(
             raise InvalidInput("start_time and end_time must be whole hours (UTC).", code="invalid_export_range")
     if not start_time < end_time or end_time - start_time > MAX_EXPORT_SPAN:
         raise InvalidInput("start_time must be before end_time, at most 366 days apart.", code="invalid_export_range")
+    from audit.digests import complete_hours_end
+
+    complete_until = complete_hours_end()
+    if start_time >= complete_until:
+        raise InvalidInput(
+            f"Only complete hours are exported; the newest ends {complete_until:%Y-%m-%dT%H:%M:%SZ}.",
+            code="invalid_export_range",
+        )
+    end_time = min(end_time, complete_until)  # the export's end_time says what it covers
     unknown = sorted(set(filters or {}) - set(EXPORT_FILTER_NAMES))
     if unknown:
         raise InvalidInput(f"Unknown filter(s): {', '.join(unknown)}.", code="invalid_export_filter")
@@ -784,6 +795,13 @@ def export_request(
     return export
 
 
+# What a failed export shows its tenant (API, admin, audit event): stable, with no internal detail.
+EXPORT_FAILED_CODE = "export_failed"
+EXPORT_FAILED_MESSAGE = (
+    "The export could not be written. Request it again; if it fails again, contact support with the export id."
+)
+
+
 def export_run(*, export: AuditExport) -> AuditExport:
     """Write the export (safe to call twice: a finished export is returned as it is)."""
     if export.status in (ExportStatus.COMPLETED, ExportStatus.FAILED):
@@ -793,12 +811,14 @@ def export_run(*, export: AuditExport) -> AuditExport:
         AuditExport.objects.filter(pk=export.pk).update(status=ExportStatus.RUNNING, started_at=timezone.now())
     try:
         counts = _write_export(export, tenant)
-    except Exception as error:
+    except Exception:
+        # The detail (bucket names, paths, library messages) is for operators, not tenants.
+        logger.exception("Audit export %s of tenant %s failed", export.public_id, tenant.pk)
         with tenant_scope(tenant):
             AuditExport.objects.filter(pk=export.pk).update(
-                status=ExportStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+                status=ExportStatus.FAILED, error=EXPORT_FAILED_CODE, finished_at=timezone.now()
             )
-            _record_export_event(export, tenant, error_code=type(error).__name__, error_message=str(error))
+            _record_export_event(export, tenant, error_code=EXPORT_FAILED_CODE, error_message=EXPORT_FAILED_MESSAGE)
         raise
     with tenant_scope(tenant):
         AuditExport.objects.filter(pk=export.pk).update(

@@ -8,14 +8,18 @@ nothing; only S3 throttling, 5xx answers and timeouts are retried, with backoff 
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, ReadTimeoutError
 from celery import shared_task
 
 from audit.digests import digest_pending_hours
-from audit.models import AuditChainEntry, AuditExport
-from audit.services import chain_seal, export_run, retention_purge
+from audit.identity import anonymous_identity, verity_event_source
+from audit.models import AuditChainEntry, AuditExport, EventType
+from audit.services import chain_seal, export_run, record_event, retention_purge
+from config.api.throttling import UNKNOWN_SOURCE
+from config.ratelimit import closed_floods
 from tenants.models import Tenant, TenantStatus
 from tenants.scope import platform_scope, tenant_scope
 
@@ -92,3 +96,29 @@ def run_export(tenant_id: int, export_id: int) -> str:
     with tenant_scope(tenant_id):
         export = AuditExport.objects.get(pk=export_id)
     return str(export_run(export=export).status)
+
+
+@shared_task(acks_late=True)
+def record_flood_summaries(now: float | None = None) -> int:
+    """One platform event per source address and ended window for requests a flood limit refused."""
+    floods = closed_floods(now=now)
+    for flood in floods:
+        signin = flood.kind == "signin"
+        record_event(
+            tenant=None,
+            event_source=verity_event_source(flood.kind),
+            event_name="RequestsThrottled",
+            identity=anonymous_identity(),
+            event_type=EventType.CONSOLE_SIGN_IN if signin else EventType.API_CALL,
+            read_only=True,
+            source_ip=None if flood.source == UNKNOWN_SOURCE else flood.source,
+            error_code="RateLimited",
+            error_message=f"{flood.refused} {'sign-ins' if signin else 'requests'} refused by the flood limit.",
+            additional_event_data={
+                "refusedRequests": flood.refused,
+                "windowStart": datetime.fromtimestamp(flood.window_start, UTC).isoformat(),
+                "windowEnd": datetime.fromtimestamp(flood.window_end, UTC).isoformat(),
+            },
+            event_time=datetime.fromtimestamp(flood.window_end, UTC),
+        )
+    return len(floods)

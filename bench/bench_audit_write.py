@@ -28,6 +28,7 @@ from pathlib import Path
 import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("VERITY_ENV", "development")  # a benchmark, not a deployment
 django.setup()
 
 from django.db import connection  # noqa: E402 - after django.setup()

@@ -27,6 +27,7 @@ from typing import Any
 import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("VERITY_ENV", "development")  # a benchmark, not a deployment
 django.setup()
 
 import boto3  # noqa: E402 - Django must be set up before the endpoint's models are imported
@@ -35,10 +36,11 @@ from botocore.config import Config  # noqa: E402
 
 from vision.local.models import Collection, Face  # noqa: E402
 from vision.local.operations.vector_index import embedding_bytes, vector_index  # noqa: E402
-from vision.local.server import serve_in_background  # noqa: E402
+from vision.local.server import LocalRekognition, serve_in_background  # noqa: E402
 
 PHOTOS = Path(__file__).resolve().parent.parent / "tests/fixtures/faces"
 ACCESS_KEY = "AKIABENCHSEARCH"
+SECRET = "bench-secret"  # noqa: S105 - the in-process endpoint accepts only this pair
 REGION = "us-east-1"
 BATCH = 5000
 
@@ -81,13 +83,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
-    server = serve_in_background()
+    server = serve_in_background(LocalRekognition(secret_for={ACCESS_KEY: SECRET}.get))
     client = boto3.client(
         "rekognition",
         endpoint_url=server.url,
         region_name=REGION,
         aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key="bench",  # noqa: S106 - the local endpoint does not check signatures
+        aws_secret_access_key=SECRET,
         config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
     )
     names = ("bench-small", "bench-large")

@@ -1,7 +1,9 @@
-"""Verity settings: everything comes from the environment, with defaults that work on a fresh machine.
+"""Verity settings: everything comes from the environment; secure unless development is asked for.
 
-Production (``VERITY_ENV=production``) refuses to start without a real ``DJANGO_SECRET_KEY``
-and explicit ``DJANGO_ALLOWED_HOSTS``.
+Without ``VERITY_ENV=development`` the settings are production's: the process refuses to start
+without a real ``DJANGO_SECRET_KEY`` and explicit ``DJANGO_ALLOWED_HOSTS``, and cookies, HSTS and
+the HTTPS redirect are on. ``make run`` (bin/run) and the test suite (pyproject.toml) ask for
+development explicitly, where local defaults make a fresh machine work without configuration.
 """
 
 from pathlib import Path
@@ -13,22 +15,30 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+if not env.bool("VERITY_TEST", default=False):  # the test suite runs on its environment alone
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-VERITY_ENV = env.str("VERITY_ENV", default="local")
+# Security. Production unless development is asked for: a forgotten variable must fail closed.
+VERITY_ENV = env.str("VERITY_ENV", default="production")
+if VERITY_ENV not in ("production", "development"):
+    raise ImproperlyConfigured(f"VERITY_ENV must be production or development, not {VERITY_ENV!r}.")
 IS_PRODUCTION = VERITY_ENV == "production"
 
-_LOCAL_SECRET = "local-only-insecure-secret-key-never-used-in-production"  # noqa: S105 - refused in production below
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=_LOCAL_SECRET)
+# SECRET_KEY also encrypts the audit signing keys (audit/digests.py): never a default in production.
+_DEVELOPMENT_SECRET = "development-only-insecure-secret-key-never-used-in-production"  # noqa: S105
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="" if IS_PRODUCTION else _DEVELOPMENT_SECRET)
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+ALLOWED_HOSTS = env.list(
+    "DJANGO_ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
+)
 
 if IS_PRODUCTION:
-    if SECRET_KEY == _LOCAL_SECRET or len(SECRET_KEY) < 50:
+    if SECRET_KEY == _DEVELOPMENT_SECRET or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to a random value of 50+ characters in production.")
     if DEBUG:
         raise ImproperlyConfigured("DJANGO_DEBUG must be off in production.")
-    if "DJANGO_ALLOWED_HOSTS" not in env.ENVIRON:
+    if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set in production.")
 
 INSTALLED_APPS = [
@@ -41,6 +51,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_otp",  # admin second factor: see the admin sign-in block below
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "tenants",
     "verification",
     "audit",
@@ -56,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # marks a session that passed the second factor
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.identity.AuditRequestMiddleware",
@@ -127,7 +141,32 @@ SESSION_COOKIE_SECURE = IS_PRODUCTION
 CSRF_COOKIE_SECURE = IS_PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if IS_PRODUCTION else None
+SECURE_SSL_REDIRECT = env.bool("VERITY_SSL_REDIRECT", default=IS_PRODUCTION)
+# Load balancers and orchestrators probe over plain HTTP (paths without their leading slash).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = env.int("VERITY_HSTS_SECONDS", default=31_536_000 if IS_PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("VERITY_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("VERITY_HSTS_PRELOAD", default=True)
+# X-Forwarded-Proto is believed only when a TLS-terminating proxy is declared to set (and strip) it.
+VERITY_BEHIND_TLS_PROXY = env.bool("VERITY_BEHIND_TLS_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if VERITY_BEHIND_TLS_PROXY else None
+# /metrics: closed unless a token is set; then `Authorization: Bearer <token>` (vision/metrics.py).
+VERITY_METRICS_TOKEN = env.str("VERITY_METRICS_TOKEN", default="")
+
+# --- Admin sign-in and staff accounts (tenants/admin_site.py, tenants/staff.py, docs/admin.md) ---
+LOGIN_URL = "admin:login"
+# Messages are kept in the session, on the server: nothing a message says travels in a cookie
+# (and no secret is ever put in a message: new keys and links are shown on a page of their own).
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Where staff reach the admin, for the set-password links that management commands print.
+VERITY_ADMIN_BASE_URL = env.str("VERITY_ADMIN_BASE_URL", default="http://127.0.0.1:8000")
+# Staff must pass a second factor (TOTP or a recovery code) before the admin opens: required in
+# production, optional elsewhere (where a user who enrolled is still asked). tenants/two_factor.py
+VERITY_ADMIN_REQUIRE_2FA = env.bool("VERITY_ADMIN_REQUIRE_2FA", default=IS_PRODUCTION)
+OTP_TOTP_ISSUER = "Verity"
+# Operators reset a lost authenticator by deleting the device in the admin; they never see its secret.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# --- end of admin sign-in block ---
 
 # Bodies larger than this are refused before any parsing (413 request_too_large).
 VERITY_MAX_BODY_BYTES = env.int("VERITY_MAX_BODY_BYTES", default=8 * 1024 * 1024)
@@ -198,6 +237,24 @@ CELERY_BEAT_SCHEDULE = {
 AWS_DEFAULT_REGION = env.str("AWS_DEFAULT_REGION", default="us-east-1")
 VERITY_STORAGE_BUCKET_PREFIX = env.str("VERITY_STORAGE_BUCKET_PREFIX", default="verity")
 
+# The local Rekognition endpoint (vision/local, docs/local-rekognition.md). It serves only callers
+# whose SigV4 signature verifies against one of these "ACCESS_KEY_ID:SECRET" pairs (development:
+# bin/run's local/local), and uses the platform's AWS credentials only on the buckets and SNS
+# topics matched by these patterns (`*` wildcards): by default the tenants' own buckets.
+VERITY_LOCAL_REKOGNITION_CREDENTIALS: dict[str, str] = {}
+for _pair in env.list("VERITY_LOCAL_REKOGNITION_CREDENTIALS", default=[] if IS_PRODUCTION else ["local:local"]):
+    _key_id, _, _secret = _pair.partition(":")
+    if not _key_id or not _secret:
+        raise ImproperlyConfigured("VERITY_LOCAL_REKOGNITION_CREDENTIALS: each pair must be ACCESS_KEY_ID:SECRET.")
+    VERITY_LOCAL_REKOGNITION_CREDENTIALS[_key_id] = _secret
+VERITY_LOCAL_REKOGNITION_S3_BUCKETS = env.list(
+    "VERITY_LOCAL_REKOGNITION_S3_BUCKETS", default=[f"{VERITY_STORAGE_BUCKET_PREFIX}-*"]
+)
+VERITY_LOCAL_REKOGNITION_SNS_TOPICS = env.list(
+    "VERITY_LOCAL_REKOGNITION_SNS_TOPICS", default=[f"arn:aws:sns:*:*:{VERITY_STORAGE_BUCKET_PREFIX}-*"]
+)
+VERITY_LOCAL_REKOGNITION_MAX_VIDEO_BYTES = env.int("VERITY_LOCAL_REKOGNITION_MAX_VIDEO_BYTES", default=500 * 1024**2)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -206,3 +263,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"botocore": {"level": "WARNING"}, "boto3": {"level": "WARNING"}},
 }
+
+# --- Flood limits for callers without credentials (docs/api.md, "Flood limits") ---------------
+# /v1/ requests without a valid API key, per source address; over it: 429 rate_limited.
+VERITY_ANONYMOUS_API_RATE = env.str("VERITY_ANONYMOUS_API_RATE", default="60/minute")
+# Failed admin sign-ins per (username, address) and per address; over either: 429 until it cools off.
+VERITY_SIGNIN_FAILURE_RATE = env.str("VERITY_SIGNIN_FAILURE_RATE", default="5/15minutes")
+VERITY_SIGNIN_FAILURE_IP_RATE = env.str("VERITY_SIGNIN_FAILURE_IP_RATE", default="30/15minutes")
+# Requests refused by these limits are counted per address in windows of this length, and each
+# window becomes one audit event (audit.tasks.record_flood_summaries), not one row per request.
+VERITY_FLOOD_WINDOW_SECONDS = env.int("VERITY_FLOOD_WINDOW_SECONDS", default=60)
+MIDDLEWARE += ["tenants.signin_throttle.SignInThrottleMiddleware"]
+CELERY_BEAT_SCHEDULE["audit-flood-summaries"] = {"task": "audit.tasks.record_flood_summaries", "schedule": 60.0}
+# --- end of flood limits ------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 ``TenantOwnedAdmin`` is the base for every tenant-owned model's admin: rows come from the scoped
 manager (so a tenant's staff see only their tenant, and an id from another tenant is a 404),
 permissions come from the member's role, and new rows are stamped with the member's tenant.
+Tenant admins manage their people through memberships: they create a user inside their tenant
+(who gets a one-time set-password link), change roles and deactivate; they never pick a user.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -18,10 +20,14 @@ from django.http import HttpRequest
 from audit.services import record_bulk_admin_deletions
 from config.errors import DomainError
 from config.ratelimit import parse_rate
+from tenants.admin_site import ShownOnce, VerityModelAdmin, show_once
 from tenants.models import ApiKey, Membership, Role, Tenant, Threshold
 from tenants.policy import PolicyError, validate_policy
 from tenants.scope import current_scope
 from tenants.services import apikey_create, apikey_revoke, tenant_create
+from tenants.staff import check_membership_update, tenant_user_create, tenant_user_update, validate_new_staff_user
+
+_KEY_NOTE = "Copy it now: Verity keeps only its hash and cannot show it again."
 
 
 def _role(request: HttpRequest) -> str | None:
@@ -44,7 +50,7 @@ class TenantOwnedForm(forms.ModelForm):  # type: ignore[type-arg]
                 self._update_errors(exc)  # type: ignore[attr-defined]
 
 
-class TenantOwnedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TenantOwnedAdmin(VerityModelAdmin):
     form = TenantOwnedForm
     view_roles: ClassVar[frozenset[str]] = frozenset(Role.values)
     change_roles: ClassVar[frozenset[str]] = frozenset({Role.TENANT_ADMIN})
@@ -85,7 +91,7 @@ class TenantOwnedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TenantAdmin(VerityModelAdmin):
     list_display = ["slug", "name", "account_id", "region", "status", "shard_count"]
     search_fields = ["slug", "name", "account_id"]
     readonly_fields = ["public_id", "account_id", "kms_key_arn", "storage_bucket", "storage_prefix", "created_at"]
@@ -122,16 +128,115 @@ class TenantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         except DomainError as exc:
             raise ValidationError(exc.detail) from exc
         obj.pk = issued.api_key.tenant.pk
-        messages.warning(request, f"First API key for {obj.slug} (shown only this once): {issued.token}")
+        show_once(request, ShownOnce(f"First API key for {obj.slug}", "API key", issued.token, _KEY_NOTE))
+
+
+class _StaffForm(TenantOwnedForm):
+    actor: Any = None  # the signed-in user, set by MembershipAdmin.get_form
+
+
+class StaffUserAddForm(_StaffForm):
+    """A new staff user and their membership, made together: there is no user to pick."""
+
+    username = forms.CharField(max_length=150)
+    email = forms.EmailField(required=False)
+
+    class Meta:
+        model = Membership
+        fields = ["role"]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        if cleaned.get("username") and cleaned.get("role"):
+            try:
+                validate_new_staff_user(
+                    username=cleaned["username"], role=cleaned["role"], email=cleaned.get("email", "")
+                )
+            except DomainError as exc:
+                raise forms.ValidationError(exc.detail, code=exc.code) from exc
+        return cleaned
+
+
+class StaffUserChangeForm(_StaffForm):
+    active = forms.BooleanField(required=False, help_text="An inactive user cannot sign in.")
+
+    class Meta:
+        model = Membership
+        fields = ["role"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["active"].initial = self.instance.user.is_active
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        try:
+            check_membership_update(
+                membership=self.instance, role=cleaned.get("role", ""), is_active=cleaned["active"], actor=self.actor
+            )
+        except DomainError as exc:
+            raise forms.ValidationError(exc.detail, code=exc.code) from exc
+        return cleaned
 
 
 @admin.register(Membership)
 class MembershipAdmin(TenantOwnedAdmin):
-    list_display = ["user", "role", "created_at"]
-    list_filter = ["role"]
+    """A tenant's people. The user of a membership is chosen once, by creating it, and never changed."""
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_superuser)  # users are global; operators attach them to tenants
+    list_display = ["username", "email", "role", "active", "created_at"]
+    list_filter = ["role"]
+    list_select_related = ["user"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        tenant = ["tenant"] if request.user.is_superuser else []
+        if obj is None:
+            return [*tenant, "username", "email", "role"]
+        return [*tenant, "username", "email", "role", "active", "created_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [] if obj is None else ["tenant", "username", "email", "created_at"]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        kwargs["form"] = StaffUserChangeForm if obj is not None else StaffUserAddForm
+        form: Any = super().get_form(request, obj, change, **kwargs)  # a class made for this request
+        form.actor = request.user
+        return form
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # people are deactivated, so their audit trail keeps naming them
+
+    @admin.display(description="username")
+    def username(self, membership: Membership) -> str:
+        return str(membership.user.get_username())
+
+    @admin.display(description="email")
+    def email(self, membership: Membership) -> str:
+        return str(membership.user.email)
+
+    @admin.display(description="active", boolean=True)
+    def active(self, membership: Membership) -> bool:
+        return bool(membership.user.is_active)
+
+    def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
+        if change:
+            current = Membership.objects.select_related("user").get(pk=obj.pk)
+            tenant_user_update(
+                membership=current, role=obj.role, is_active=form.cleaned_data["active"], actor=request.user
+            )
+            return
+        invite = tenant_user_create(
+            tenant=Tenant.objects.get(pk=obj.tenant_id),
+            username=form.cleaned_data["username"],
+            role=obj.role,
+            email=form.cleaned_data["email"],
+            actor=request.user,
+        )
+        obj.pk, obj.user, obj.created_at = invite.membership.pk, invite.membership.user, invite.membership.created_at
+        link = request.build_absolute_uri(invite.set_password_path)
+        note = "Send this link to the new user; it works once, until they set a password, for a limited time."
+        show_once(request, ShownOnce(f"{obj.user} can now set a password", "One-time set-password link", link, note))
 
 
 @admin.register(Threshold)
@@ -189,12 +294,13 @@ class ApiKeyAdmin(TenantOwnedAdmin):
         except DomainError as exc:
             raise ValidationError(exc.detail) from exc
         obj.pk = issued.api_key.pk
-        messages.warning(request, f"New API key (shown only this once): {issued.token}")
+        show_once(request, ShownOnce(f"API key {issued.api_key.prefix}", "New API key", issued.token, _KEY_NOTE))
 
-    @admin.action(description="Revoke selected API keys")
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return self._may(request, self.change_roles)
+
+    @admin.action(description="Revoke selected API keys", permissions=["revoke"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
-        if not self._may(request, self.change_roles):
-            return
         for api_key in queryset:
             apikey_revoke(api_key=api_key)
             self.log_change(request, api_key, "Revoked")

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from audit.services import record_api_request
+from config.api.throttling import anonymous_request_refusal
 from tenants.scope import platform_scope, tenant_scope
 from tenants.selectors import api_key_resolve, membership_for_user
 from tenants.services import apikey_mark_used
@@ -38,7 +39,8 @@ class TenantScopeMiddleware:
             token = bearer_token(request)
             api_key = api_key_resolve(token) if token else None
             if api_key is None:
-                return self.get_response(request)  # the API view answers 401
+                # The API view answers 401 (audited), until the address has sent too many.
+                return anonymous_request_refusal(request) or self.get_response(request)
             request.api_key = api_key  # type: ignore[attr-defined]
             with tenant_scope(api_key.tenant):
                 apikey_mark_used(api_key=api_key)

@@ -10,11 +10,13 @@ from functools import partial
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 
 from config.ids import public_id
+from config.ratelimit import RateLimitItem, parse_rate
 from tenants.scope import TenantScopeError, current_scope
 from tenants.thresholds import OPERATION_CHOICES, validate_rate_quotas, validate_threshold
 
@@ -24,6 +26,22 @@ SLUG_VALIDATOR = RegexValidator(
     "3–32 lowercase letters, digits and hyphens, starting and ending with a letter or digit.",
 )
 REGION_VALIDATOR = RegexValidator(r"^[a-z]{2}(-gov)?-[a-z]+-\d$", "An AWS region such as eu-west-1.")
+
+
+def _parsed_rate(value: str) -> RateLimitItem:
+    try:
+        return parse_rate(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc), code="invalid_rate_limit") from exc
+
+
+def validate_rate(value: str) -> None:
+    """A rate such as ``50/second`` or ``600/minute``."""
+    _parsed_rate(value)
+
+
+def _per_second(rate: RateLimitItem) -> float:
+    return rate.amount / rate.get_expiry()
 
 
 class TenantStatus(models.TextChoices):
@@ -60,6 +78,13 @@ class Tenant(models.Model):
         validators=[validate_rate_quotas],
         help_text="Transactions per second per Rekognition operation, overriding the AWS-like defaults.",
     )
+    api_rate_quota = models.CharField(
+        max_length=32,
+        blank=True,
+        validators=[validate_rate],
+        help_text="The fastest any one of the tenant's API keys may go, e.g. 100/second; "
+        "empty: the platform default (VERITY_DEFAULT_API_KEY_RATE).",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = TenantManager()
@@ -73,6 +98,11 @@ class Tenant(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == TenantStatus.ACTIVE
+
+    @property
+    def api_key_rate_quota(self) -> str:
+        """The API quota every key of this tenant is capped at."""
+        return self.api_rate_quota or settings.VERITY_DEFAULT_API_KEY_RATE
 
 
 class TenantScopedManager(models.Manager[Any]):
@@ -159,7 +189,9 @@ class ApiKey(TenantOwnedModel):
     prefix = models.CharField(max_length=32, unique=True, editable=False)
     secret_hash = models.CharField(max_length=64, editable=False)
     policy = models.JSONField()
-    rate_limit = models.CharField(max_length=32, blank=True, help_text="e.g. 50/second; empty: platform default.")
+    rate_limit = models.CharField(
+        max_length=32, blank=True, help_text="e.g. 50/second, at most the tenant's API quota; empty: that quota."
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -171,11 +203,47 @@ class ApiKey(TenantOwnedModel):
     def __str__(self) -> str:
         return self.prefix
 
+    def clean(self) -> None:
+        if self.tenant_id is not None:
+            try:
+                validate_api_key_rate_limit(self.rate_limit, tenant=self.tenant)
+            except ValidationError as exc:
+                raise ValidationError({"rate_limit": exc}) from exc
+
+    def rate_limits(self) -> list[RateLimitItem]:
+        """What the key's requests are counted against: its own rate, never beyond its tenant's quota.
+
+        A key of its own rate is also held to the quota itself, so a longer window (600/minute
+        under a 10/second quota) cannot burst past the quota within a second either.
+        """
+        quota = _parsed_rate(self.tenant.api_key_rate_quota)
+        if not self.rate_limit:
+            return [quota]
+        own = _parsed_rate(self.rate_limit)
+        return [own] if own == quota else [own, quota]
+
     def is_usable(self, now: Any | None = None) -> bool:
         now = now or timezone.now()
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or self.expires_at > now
+
+
+def validate_api_key_rate_limit(rate_limit: str, *, tenant: Tenant) -> None:
+    """A key's own rate limit: empty (the tenant's quota), or a rate no faster than the tenant's quota.
+
+    The model (admin forms), the service (command, API) and nothing else decide this, so every
+    way of issuing a key gets the same answer.
+    """
+    if not rate_limit:
+        return
+    rate = _parsed_rate(rate_limit)
+    quota = tenant.api_key_rate_quota
+    if _per_second(rate) > _per_second(_parsed_rate(quota)):
+        raise ValidationError(
+            f"A key's rate limit may not exceed its tenant's API quota of {quota} (asked for {rate_limit}).",
+            code="rate_limit_above_quota",
+        )
 
 
 class IdempotencyRecord(TenantOwnedModel):

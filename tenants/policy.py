@@ -4,7 +4,9 @@ A policy is ``{"Version": "2012-10-17", "Statement": [{"Effect", "Action", "Cond
 over actions named ``<app>:<Operation>`` (wildcards ``*`` and ``?``, case-insensitive as in
 IAM). Evaluation is IAM's: an explicit Deny wins, then an Allow, otherwise deny by default.
 Conditions: ``IpAddress`` / ``NotIpAddress`` on ``verity:SourceIp`` and ``DateLessThan`` /
-``DateGreaterThan`` (and their ``Equals`` forms) on ``verity:CurrentTime``.
+``DateGreaterThan`` (and their ``Equals`` forms) on ``verity:CurrentTime``. As in IAM, a condition
+whose key is absent from the request (no known source IP) is false for a positive operator and
+true for a negated one (``Not…``): "deny unless from 192.0.2.0/24" denies a caller of unknown address.
 """
 
 from __future__ import annotations
@@ -108,14 +110,17 @@ def validate_policy(document: Any) -> dict[str, Any]:
     return document
 
 
-def _ip_in(source_ip: str | None, networks: list[str]) -> bool:
-    if source_ip is None:
-        return False
-    try:
-        address = ipaddress.ip_address(source_ip)
-    except ValueError:
-        return False
+def _ip_in(address: ipaddress.IPv4Address | ipaddress.IPv6Address, networks: list[str]) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # ::ffff:198.51.100.7 is 198.51.100.7
     return any(address in ipaddress.ip_network(net, strict=False) for net in networks)
+
+
+def _source_address(context: RequestContext) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(context.source_ip) if context.source_ip else None
+    except ValueError:
+        return None
 
 
 _DATE_COMPARATORS: dict[str, Callable[[datetime, datetime], bool]] = {
@@ -129,9 +134,13 @@ _DATE_COMPARATORS: dict[str, Callable[[datetime, datetime], bool]] = {
 def _condition_holds(condition: dict[str, Any], context: RequestContext) -> bool:
     for operator, clause in condition.items():
         if operator in _IP_OPERATORS:
-            inside = _ip_in(context.source_ip, _as_list(clause["verity:SourceIp"]))
-            # NotIpAddress with no known address does not match, as in IAM.
-            holds = inside if operator == "IpAddress" else (context.source_ip is not None and not inside)
+            address = _source_address(context)
+            if address is None:
+                # IAM: an absent key makes a positive operator false and a negated one true.
+                holds = operator.startswith("Not")
+            else:
+                inside = _ip_in(address, _as_list(clause["verity:SourceIp"]))
+                holds = inside if operator == "IpAddress" else not inside
         else:
             compare = _DATE_COMPARATORS[operator]
             holds = any(compare(context.current_time, _parse_time(v)) for v in _as_list(clause["verity:CurrentTime"]))
@@ -142,6 +151,15 @@ def _condition_holds(condition: dict[str, Any], context: RequestContext) -> bool
 
 def _action_matches(patterns: list[str], action: str) -> bool:
     return any(fnmatch.fnmatchcase(action.lower(), pattern.lower()) for pattern in patterns)
+
+
+def has_source_ip_condition(document: dict[str, Any]) -> bool:
+    """Whether any statement's decision depends on the caller's address."""
+    return any(
+        operator in _IP_OPERATORS
+        for statement in _as_list(document.get("Statement"))
+        for operator in statement.get("Condition", {})
+    )
 
 
 def is_allowed(document: dict[str, Any], action: str, context: RequestContext) -> bool:

@@ -20,13 +20,21 @@ from django.utils import timezone
 
 from audit.services import record_aws_call
 from config.errors import Conflict, InvalidInput
-from config.ratelimit import parse_rate
 from tenants.aws import aws_client
-from tenants.models import ApiKey, ApiKeyMode, IdempotencyRecord, Membership, Role, Tenant, Threshold
+from tenants.models import (
+    ApiKey,
+    ApiKeyMode,
+    IdempotencyRecord,
+    Membership,
+    Role,
+    Tenant,
+    Threshold,
+    validate_api_key_rate_limit,
+)
 from tenants.policy import FULL_ACCESS_POLICY, PolicyError, validate_policy
 from tenants.scope import platform_scope, scope_connection, scope_database, tenant_scope
 from tenants.thresholds import validate_threshold
-from vision.models import FaceCollection
+from vision.models import FaceCollection, collection_name
 from vision.services import collections_ensure
 
 logger = logging.getLogger(__name__)
@@ -81,11 +89,10 @@ def apikey_create(
         raise InvalidInput(str(exc), code="invalid_policy") from exc
     if expires_at is not None and expires_at <= timezone.now():
         raise InvalidInput("expires_at must be in the future.", code="invalid_expiry")
-    if rate_limit:
-        try:
-            parse_rate(rate_limit)
-        except ValueError as exc:
-            raise InvalidInput(str(exc), code="invalid_rate_limit") from exc
+    try:
+        validate_api_key_rate_limit(rate_limit, tenant=tenant)
+    except ValidationError as exc:
+        raise InvalidInput(exc.messages[0], code=exc.code or "invalid_rate_limit") from exc
     prefix = f"vk_{mode}_{_random_string(_KEY_ID_LENGTH)}"
     token = prefix + _random_string(_KEY_SECRET_LENGTH)
     with tenant_scope(tenant):
@@ -200,8 +207,27 @@ def _create_storage(tenant: Tenant, aws: _AwsCalls) -> None:
     )
 
 
+def _delete_collections(tenant: Tenant, aws: _AwsCalls) -> None:
+    """Delete the shard collections a failed provisioning may have created.
+
+    Not through the gateway: the tenant row was rolled back, so these are platform events, like
+    the KMS and S3 compensation. The names carry the new tenant's public id, so nothing else can
+    own them.
+    """
+    for shard in range(tenant.shard_count):
+        name = collection_name(tenant=tenant, shard=shard)
+        try:
+            aws("rekognition", "DeleteCollection", CollectionId=name)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ResourceNotFoundException":
+                logger.exception("Could not delete collection %s after failed provisioning", name)
+        except Exception:
+            logger.exception("Could not delete collection %s after failed provisioning", name)
+
+
 def _undo_provisioning(tenant: Tenant, aws: _AwsCalls) -> None:
-    """Best-effort compensation so a failed provisioning leaves no orphaned key or bucket."""
+    """Best-effort compensation so a failed provisioning leaves no orphaned collection, key or bucket."""
+    _delete_collections(tenant, aws)
     if tenant.storage_bucket:
         try:
             aws("s3", "DeleteBucket", Bucket=tenant.storage_bucket)
@@ -239,13 +265,15 @@ def tenant_create(*, slug: str, name: str, region: str | None = None, shard_coun
             "The tenant is not valid.", code="invalid_tenant", extra={"errors": exc.message_dict}
         ) from exc
 
-    provisioned = Tenant(slug=slug, region=tenant.region)  # what to undo if anything below fails
+    # What to undo if anything below fails (no shards: no collection exists yet).
+    provisioned = Tenant(slug=slug, region=tenant.region, public_id=tenant.public_id, shard_count=0)
     aws = _AwsCalls(tenant.region)
     try:
         tenant.kms_key_arn = _create_kms_key(tenant, aws)
         provisioned.kms_key_arn = tenant.kms_key_arn
         _create_storage(tenant, aws)
         provisioned.storage_bucket = tenant.storage_bucket
+        provisioned.shard_count = tenant.shard_count
         with transaction.atomic(using=scope_database()):
             tenant.save()
             aws.record(tenant)

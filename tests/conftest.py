@@ -8,6 +8,7 @@ deleted: each test's tenants are new, so they stay out of other tests' way).
 
 from __future__ import annotations
 
+import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -88,9 +89,23 @@ def _audit_connection_commits(request: pytest.FixtureRequest) -> Iterator[None]:
     test_block.__enter__()
 
 
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A local port nothing answers on: bound (port 0, so the system picks it) and kept, never listening.
+
+    Keeping the socket means no other process can take the port while the test relies on it.
+    """
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield int(held.getsockname()[1])
+
+
 @pytest.fixture(autouse=True)
 def _isolated_rate_limits(settings: Any) -> None:
     settings.VERITY_DEFAULT_API_KEY_RATE = "1000/second"
+    settings.VERITY_ANONYMOUS_API_RATE = "1000/second"
+    settings.VERITY_SIGNIN_FAILURE_RATE = "1000/second"
+    settings.VERITY_SIGNIN_FAILURE_IP_RATE = "1000/second"
 
 
 @pytest.fixture
@@ -115,14 +130,16 @@ def rekognition_endpoint(django_db_setup: None, django_db_blocker: Any) -> Itera
 
     Its threads use their own connections: they never see a test's transaction, and what they
     write is committed. moto's ``mock_aws`` leaves its requests alone (its URL is not AWS's).
+    It accepts the key pairs tests register in ``ACCEPTED_KEYS``.
     """
+    from tests.vision.endpoint.endpoint_helpers import ACCEPTED_KEYS
     from vision.local.models import Collection, LivenessSession, ModerationJob
-    from vision.local.server import serve_in_background
+    from vision.local.server import LocalRekognition, serve_in_background
 
     with django_db_blocker.unblock():
         for model in (Collection, LivenessSession, ModerationJob):
             model.objects.all().delete()
-    server = serve_in_background()
+    server = serve_in_background(LocalRekognition(secret_for=ACCEPTED_KEYS.get))
     yield server.url
     server.close()
 
@@ -130,10 +147,14 @@ def rekognition_endpoint(django_db_setup: None, django_db_blocker: Any) -> Itera
 @pytest.fixture
 def aws_and_rekognition(aws: None, rekognition_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """moto for S3/KMS/SNS/SQS and the local endpoint for Rekognition, as `make run` wires them."""
+    from tests.vision.endpoint.endpoint_helpers import ACCEPTED_KEYS
     from vision.clients import reset_clients
 
+    access_key = f"test{uuid.uuid4().hex[:16]}"  # a Rekognition account of its own
+    ACCEPTED_KEYS[access_key] = "testing"
     monkeypatch.setenv("AWS_ENDPOINT_URL_REKOGNITION", rekognition_endpoint)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", f"test{uuid.uuid4().hex[:16]}")  # a Rekognition account of its own
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")  # mock_aws put a fake one of its own
     reset_clients()
     yield
     reset_clients()

@@ -44,7 +44,7 @@ class SubjectListView(ApiView):
             max_length=255, required=False, help_text="Only the subject with this external id."
         )
 
-    @extend_schema(parameters=[Filters], responses={200: page_of(SubjectOutput)})
+    @extend_schema(operation_id="subjects_list", parameters=[Filters], responses={200: page_of(SubjectOutput)})
     def get(self, request: Request) -> Response:
         return self.paginated(subject_list(**self.validated_query(self.Filters, request)), SubjectOutput, request)
 

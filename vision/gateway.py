@@ -36,6 +36,7 @@ from limits import RateLimitItem
 from config import ratelimit
 from config.errors import DomainError
 from tenants.models import Tenant
+from tenants.scope import tenant_scope
 from tenants.thresholds import DEFAULT_RATE_QUOTAS
 from vision import cache, metrics
 from vision.clients import rekognition_client
@@ -53,6 +54,7 @@ from vision.errors import (
     ResourceConflict,
     ResourceNotFound,
 )
+from vision.models import FaceCollection, collection_prefix
 from vision.validation import IMAGE_PARAMETERS, prepare_request
 
 logger = logging.getLogger(__name__)
@@ -223,6 +225,7 @@ class Gateway:
         state = _CallState()
         redacted: Mapping[str, Any] | None = None
         try:
+            self._check_collection(params.get("CollectionId"))
             request = prepare_request(params, tenant=self.tenant)
             redacted = _redact(request)
             key = self._cache_key(operation, client, request, redacted)
@@ -239,6 +242,21 @@ class Gateway:
             raise
         self._finish(operation, redacted, state, response=response)
         return response
+
+    def _check_collection(self, collection_id: Any) -> None:
+        """Refuse another tenant's collection before any engine call, as if it did not exist.
+
+        The tenant's collections are named after its public id (``vision.models.collection_name``);
+        those named under an earlier rule are the ones its FaceCollection rows record.
+        """
+        if collection_id is None:
+            return
+        if isinstance(collection_id, str) and collection_id.startswith(collection_prefix(self.tenant)):
+            return
+        with tenant_scope(self.tenant):
+            if FaceCollection.objects.filter(collection_id=collection_id).exists():
+                return
+        raise ResourceNotFound(f"Collection {collection_id} was not found.", code="collection_not_found")
 
     def _cache_key(
         self, operation: str, client: Any, request: Mapping[str, Any], redacted: Mapping[str, Any]

@@ -4,11 +4,15 @@ Labels are the Rekognition operation and the tenant's slug (bounded: one series 
 operation). Under gunicorn each worker is its own process: set ``PROMETHEUS_MULTIPROC_DIR`` to an
 empty directory shared by the workers (before they start) and the view aggregates every
 worker's values with prometheus_client's multiprocess collector.
+
+The view is closed unless ``VERITY_METRICS_TOKEN`` is set, and then answers only requests with
+``Authorization: Bearer <token>``: tenant slugs and call volumes are not for the internet, and a
+client address says nothing once a proxy forwards every request from a private network.
 """
 
 from __future__ import annotations
 
-import ipaddress
+import hmac
 import os
 
 from django.conf import settings
@@ -23,7 +27,6 @@ from prometheus_client import (
     multiprocess,
 )
 
-from config.api.network import client_ip
 from config.api.problems import problem_response
 
 CALL_SECONDS = Histogram(
@@ -48,25 +51,16 @@ THROTTLES = Counter(
     ["operation", "tenant", "source"],
 )
 
-# Prometheus scrapes from inside the deployment; tenant slugs and volumes are not for the internet.
-DEFAULT_ALLOWED_NETWORKS = ("127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 
-
-def _allowed(request: HttpRequest) -> bool:
-    address = client_ip(request)
-    if address is None:
-        return False
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    networks = getattr(settings, "VERITY_METRICS_ALLOWED_NETWORKS", DEFAULT_ALLOWED_NETWORKS)
-    return any(ip in ipaddress.ip_network(network, strict=False) for network in networks)
+def _authorised(request: HttpRequest) -> bool:
+    token: str = settings.VERITY_METRICS_TOKEN
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(given.encode(), token.encode())
 
 
 def metrics_view(request: HttpRequest) -> HttpResponse:
-    """Prometheus text format; answers 404 outside the allowed networks so the URL is not advertised."""
-    if not _allowed(request):
+    """Prometheus text format; 404 without the configured bearer token, so the URL is not advertised."""
+    if not _authorised(request):
         return problem_response(request, 404, "not_found", "No such resource.")
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
         registry = CollectorRegistry()

@@ -1,11 +1,25 @@
-"""The tenant's face collections: one Rekognition collection per shard, named ``verity-<slug>-sNN``."""
+"""The tenant's face collections: one Rekognition collection per shard, named ``verity-<tenant public id>-sNN``."""
 
 from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
 
-from tenants.models import TenantOwnedModel
+from tenants.models import Tenant, TenantOwnedModel
+
+
+def collection_prefix(tenant: Tenant) -> str:
+    """What every collection id of this tenant starts with: its public id, which no other tenant ever has.
+
+    Not its slug: a slug can be taken again by a later tenant, who must never adopt the
+    collections (and faces) an earlier one left behind.
+    """
+    return f"verity-{tenant.public_id}-"
+
+
+def collection_name(*, tenant: Tenant, shard: int) -> str:
+    """``verity-<tenant public id>-sNN``: the Rekognition collection id of a tenant's shard."""
+    return f"{collection_prefix(tenant)}s{shard:02d}"
 
 
 class FaceCollection(TenantOwnedModel):

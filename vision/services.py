@@ -8,12 +8,7 @@ from tenants.models import Tenant
 from tenants.scope import scope_connection, tenant_scope
 from vision.errors import ResourceConflict
 from vision.gateway import Gateway
-from vision.models import FaceCollection
-
-
-def collection_name(*, slug: str, shard: int) -> str:
-    """``verity-<slug>-sNN``: the Rekognition collection id of a tenant's shard."""
-    return f"verity-{slug}-s{shard:02d}"
+from vision.models import FaceCollection, collection_name
 
 
 def shard_for(subject_public_id: str, shard_count: int) -> int:
@@ -48,7 +43,7 @@ def collections_ensure(*, tenant: Tenant) -> list[FaceCollection]:
 
 
 def _create_collection(gateway: Gateway, tenant: Tenant, shard: int) -> FaceCollection:
-    name = collection_name(slug=tenant.slug, shard=shard)
+    name = collection_name(tenant=tenant, shard=shard)
     try:
         created = gateway.call("CreateCollection", CollectionId=name, Tags={"verity:tenant": tenant.slug})
         arn, model_version, face_count = created["CollectionArn"], created["FaceModelVersion"], 0

@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
@@ -30,7 +30,7 @@ from audit.cloudtrail.export import (
     PUBLIC_KEYS_KEY,
     SIGNATURE_SUFFIX,
 )
-from audit.cloudtrail.layout import parse_digest_file_key, parse_log_file_key
+from audit.cloudtrail.layout import digest_file_key, parse_digest_file_key, parse_log_file_key
 from audit.cloudtrail.records import format_event_time, parse_event_time
 from audit.cloudtrail.signing import SIGNATURE_ALGORITHM, PublicKey, digest_string_to_sign
 
@@ -137,21 +137,28 @@ def validate_export(
     end: datetime | None = None,
     bucket: str | None = None,
     public_keys: Iterable[Mapping[str, Any]] | None = None,
+    now: datetime | None = None,
 ) -> ValidationReport:
     """Validate the export under `root`, optionally only the hours overlapping [start, end).
 
     `public_keys` is a trusted copy of the trail's key list (the shape of public-keys.json);
     without it the export's own public-keys.json is used, which proves integrity only as
     far as that file can be trusted. `bucket`, when given, must be the digests' bucket.
+    With an explicit `end`, the digest of the hour holding it must be there once that hour
+    has ended (before `now`), as `validate-logs` expects: otherwise deleting the newest hours'
+    digests and logs would leave a shorter chain that still validates.
     """
-    return _Validator(Path(root), start=start, end=end, bucket=bucket).run(public_keys)
+    return _Validator(Path(root), start=start, end=end, bucket=bucket, now=now or datetime.now(UTC)).run(public_keys)
 
 
 class _Validator:
-    def __init__(self, root: Path, *, start: datetime | None, end: datetime | None, bucket: str | None) -> None:
+    def __init__(
+        self, root: Path, *, start: datetime | None, end: datetime | None, bucket: str | None, now: datetime
+    ) -> None:
         self._root = root
         self._start = start
         self._end = end
+        self._now = now
         self._bucket = bucket
         self._report = ValidationReport()
         self._keys: dict[str, PublicKey] = {}
@@ -171,7 +178,8 @@ class _Validator:
                 chains.setdefault((parsed.account_id, parsed.region), []).append((parsed.end_time, key))
         if not chains:
             self._add("AWSLogs", FindingKind.MISSING_DIGEST, "no digest files found")
-        for digests in chains.values():
+        for (account_id, region), digests in chains.items():
+            self._expect_final_digest(account_id, region, newest=max(end_time for end_time, _ in digests))
             self._walk_chain(dict.fromkeys(key for _, key in sorted(digests)))
         self._check_logs()
         self._report.digests_checked = len(self._visited)
@@ -211,6 +219,21 @@ class _Validator:
         after_start = self._start is None or end_time > self._start
         before_end = self._end is None or end_time - DIGEST_PERIOD < self._end
         return after_start and before_end
+
+    def _expect_final_digest(self, account_id: str, region: str, newest: datetime) -> None:
+        """With an explicit end, the chain must reach the digest of the end's (completed) hour."""
+        if self._end is None:
+            return
+        final = _floor_hour(self._end)
+        if final < self._end:
+            final += DIGEST_PERIOD
+        if newest < final <= self._now:
+            self._add(
+                digest_file_key(account_id=account_id, region=region, digest_end_time=final),
+                FindingKind.MISSING_DIGEST,
+                f"the range ends {format_event_time(self._end)}, but the newest digest ends "
+                f"{format_event_time(newest)}",
+            )
 
     def _log_in_range(self, delivered_at: datetime) -> bool:
         # A log delivered exactly on a boundary may belong to a digest outside the range.
@@ -479,6 +502,10 @@ def _parse_digest(content: bytes) -> tuple[dict[str, Any] | None, str | None]:
     except ValueError as error:
         return None, str(error)
     return data, None
+
+
+def _floor_hour(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,6 +7,7 @@ listed in docs/errors.md. Unhandled errors answer 500 ``internal_error`` and nev
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -74,7 +75,10 @@ def _validation_errors(detail: Any, path: str = "") -> list[dict[str, str]]:
 def _classify(exc: Exception) -> tuple[int, str, str, dict[str, Any], dict[str, str]]:
     """(status, code, detail, extra body fields, headers) for an exception."""
     if isinstance(exc, DomainError):
-        return exc.status, exc.code, exc.detail, exc.extra, {}
+        headers = {}
+        if exc.status == 429:  # e.g. a tenant's engine quota: its own wait, not the key's limit
+            headers["Retry-After"] = str(max(math.ceil(getattr(exc, "retry_after", 1) or 1), 1))
+        return exc.status, exc.code, exc.detail, exc.extra, headers
     if isinstance(exc, (drf.AuthenticationFailed, drf.NotAuthenticated)):
         return (
             401,
@@ -116,7 +120,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     request = context.get("request")
     django_request = getattr(request, "_request", None)
     rate = getattr(django_request, "rate_limit_decision", None)
-    if status == 429 and rate is not None:
+    if isinstance(exc, drf.Throttled) and rate is not None:
         headers |= {
             "RateLimit-Limit": str(rate.limit),
             "RateLimit-Remaining": "0",

@@ -1,9 +1,10 @@
-"""Input serializers check shape only, and refuse fields they do not know."""
+"""Input serializers check shape only, and refuse fields they do not know; the schema says so."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from config.errors import InvalidInput
@@ -18,3 +19,39 @@ class StrictInputSerializer(serializers.Serializer[Any]):
                     f"Unknown field(s): {', '.join(unknown)}.", code="unknown_field", extra={"fields": unknown}
                 )
         return super().to_internal_value(data)
+
+
+class StrictInputSchema(OpenApiSerializerExtension):  # type: ignore[no-untyped-call]
+    """Every strict input is documented as ``additionalProperties: false``, under a name of its own.
+
+    Input serializers are nested classes named alike (``SubjectListView.Input``); their qualified
+    name keeps two of them from sharing, and silently overwriting, one schema component.
+    """
+
+    target_class = StrictInputSerializer
+    match_subclasses = True
+
+    def get_name(self, auto_schema: Any, direction: str) -> str:
+        return type(self.target).__qualname__.replace(".", "")
+
+    def map_serializer(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        schema: dict[str, Any] = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        return {**schema, "additionalProperties": False}
+
+
+class TrimmedCharFieldSchema(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-call]
+    """A string input that is trimmed and may not be blank must hold a non-space character.
+
+    DRF strips surrounding whitespace before checking ``allow_blank``, so ``" "`` is refused
+    although ``minLength: 1`` alone would allow it.
+    """
+
+    target_class = serializers.CharField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        schema: dict[str, Any] = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        field = self.target
+        if direction == "request" and field.trim_whitespace and not field.allow_blank and "pattern" not in schema:
+            schema["pattern"] = r"\S"
+        return schema

@@ -14,7 +14,6 @@ from typing import Any, ClassVar
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -25,6 +24,7 @@ from audit.services import record_api_request
 from config.api.pagination import CursorPagination
 from config.errors import InvalidInput
 from tenants.authentication import api_key_of
+from tenants.permissions import policy_action
 from tenants.services import idempotency_claim, idempotency_store
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -33,7 +33,7 @@ _REPLAYED_HEADERS = ("Content-Type", "Location")
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     IDEMPOTENCY_HEADER,
-    OpenApiTypes.STR,
+    {"type": "string", "pattern": "^[!-~]+$", "minLength": 1, "maxLength": 255},  # as _IDEMPOTENCY_KEY
     OpenApiParameter.HEADER,
     description="Repeat a POST safely: the same key and body within 24 h return the stored response.",
 )
@@ -53,6 +53,8 @@ def _fingerprint(request: Request) -> str:
 
 class ApiView(APIView):
     policy_actions: ClassVar[dict[str, str]] = {}
+    # No OPTIONS: it would answer outside the policy; 405 says the same to every caller.
+    http_method_names: ClassVar[list[str]] = ["get", "post", "put", "patch", "delete", "head"]  # type: ignore[misc]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -61,8 +63,18 @@ class ApiView(APIView):
                 raise TypeError(f"{cls.__name__} may not define {forbidden}: read through a selector instead.")
 
     def validated_query(self, filters: type[serializers.Serializer[Any]], request: Request) -> dict[str, Any]:
-        """The query string checked by ``filters`` (400 ``validation_error`` otherwise)."""
+        """The query string checked by ``filters`` (400 ``validation_error`` otherwise).
+
+        A parameter given with no value (``?start_time=``) is refused, as the schema says, rather
+        than read as "no filter": the caller asked for something and would silently get everything.
+        """
         checked = filters(data=request.query_params)
+        query = request.query_params
+        empty = [name for name in query if name in checked.fields and "" in query.getlist(name)]
+        if empty:
+            raise serializers.ValidationError(
+                {name: ["This parameter may not be empty."] for name in empty}, code="blank"
+            )
         checked.is_valid(raise_exception=True)
         return dict(checked.validated_data)
 
@@ -125,7 +137,7 @@ class ApiView(APIView):
         An error rolls the request's transaction back (nothing it did happened), so its event is
         handed to TenantScopeMiddleware, which writes it once the transaction is over.
         """
-        action = self.policy_actions.get(request.method or "", f"api:{(request.method or '').title()}NotAllowed")
+        action = policy_action(self, request.method) or f"api:{(request.method or '').title()}NotAllowed"
         body = getattr(response, "data", None) if isinstance(response, Response) else None
         parameters = {**self.kwargs, **request.query_params.dict()}
         with contextlib.suppress(Exception):  # an unparseable body was already answered with a 400

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 import pytest
@@ -164,19 +163,13 @@ def test_readyz_is_ok_when_dependencies_answer() -> None:
     assert response.json()["checks"] == {"database": "ok", "redis": "ok", "broker": "ok"}
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_readyz_is_503_when_the_database_is_unreachable(
-    django_db_blocker: Any, monkeypatch: pytest.MonkeyPatch
+    django_db_blocker: Any, monkeypatch: pytest.MonkeyPatch, closed_port: int
 ) -> None:
     connection = connections["default"]
     with django_db_blocker.unblock():
         connection.close()
-        monkeypatch.setitem(connection.settings_dict, "PORT", _closed_port())
+        monkeypatch.setitem(connection.settings_dict, "PORT", closed_port)
         try:
             response = Client().get("/readyz")
         finally:
@@ -187,8 +180,8 @@ def test_readyz_is_503_when_the_database_is_unreachable(
 
 
 @pytest.mark.django_db
-def test_readyz_is_503_when_the_broker_is_unreachable(settings: Any) -> None:
-    settings.CELERY_BROKER_URL = f"amqp://guest:guest@127.0.0.1:{_closed_port()}//"
+def test_readyz_is_503_when_the_broker_is_unreachable(settings: Any, closed_port: int) -> None:
+    settings.CELERY_BROKER_URL = f"amqp://guest:guest@127.0.0.1:{closed_port}//"
     response = Client().get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["broker"].startswith("unavailable")

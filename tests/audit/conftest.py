@@ -8,40 +8,15 @@ Django connection); audit rows can never be deleted, so each such test uses a fr
 from __future__ import annotations
 
 import secrets
-import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
-import psycopg
 import pytest
-from django.conf import settings
-from django.db import connection, connections
+from django.db import connection
 
 from tenants.aws import aws_client
 from tenants.models import Tenant
-
-T = TypeVar("T")
-
-
-def in_own_connection(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run ``function`` in a thread with its own database connection (autocommit), and return its result."""
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = function(*args, **kwargs)
-        except BaseException as error:  # handed to the calling thread
-            outcome["error"] = error
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
+from tests.committed import in_own_connection
 
 
 def _delete_tenant_row(tenant_id: int) -> None:
@@ -76,21 +51,6 @@ def committed_tenant(db: None) -> Iterator[Callable[..., Tenant]]:
     yield create
     for tenant in created:
         in_own_connection(_delete_tenant_row, tenant.pk)
-
-
-@contextmanager
-def owner_connection() -> Iterator[psycopg.Connection[Any]]:
-    """The migration owner's connection to the test database: it can do what the app role cannot."""
-    owner = settings.DATABASE_OWNER
-    conninfo = {
-        "host": owner["HOST"] or None,
-        "port": owner["PORT"] or None,
-        "user": owner["USER"],
-        "password": owner["PASSWORD"] or None,
-        "dbname": connection.settings_dict["NAME"],
-    }
-    with psycopg.connect(**{key: value for key, value in conninfo.items() if value}) as conn:
-        yield conn
 
 
 @pytest.fixture

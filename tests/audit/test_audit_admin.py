@@ -27,7 +27,14 @@ def login(role: str = Role.COMPLIANCE_OFFICER) -> tuple[Client, Membership]:
     return client, membership
 
 
-def add_event(tenant: Tenant, name: str, *, error_code: str | None = None, request_id: str = "req") -> AuditEvent:
+def add_event(
+    tenant: Tenant,
+    name: str,
+    *,
+    error_code: str | None = None,
+    request_id: str = "req",
+    ago: timedelta = timedelta(minutes=5),
+) -> AuditEvent:
     with tenant_scope(tenant):
         recorded = record_event(
             tenant=tenant,
@@ -36,7 +43,7 @@ def add_event(tenant: Tenant, name: str, *, error_code: str | None = None, reque
             identity=system_identity(tenant),
             error_code=error_code,
             request_id=request_id,
-            event_time=datetime.now(UTC) - timedelta(minutes=5),
+            event_time=datetime.now(UTC) - ago,
         )
         return AuditEvent.objects.get(pk=recorded.id)
 
@@ -59,14 +66,33 @@ def test_reviewers_do_not_see_the_audit_log() -> None:
     assert client.get(CHANGELIST).status_code == 403
 
 
-def test_nobody_can_add_change_or_delete_events_in_the_admin() -> None:
-    client, membership = login(Role.TENANT_ADMIN)
+def _operator_client() -> Client:
+    operator = get_user_model().objects.create_superuser("ops", "ops@example.com", "a-long-operator-password")
+    client = Client()
+    client.force_login(operator)
+    return client
+
+
+@pytest.mark.parametrize("who", [Role.COMPLIANCE_OFFICER, Role.TENANT_ADMIN, "operator"])
+def test_nobody_can_add_change_or_delete_events_in_the_admin(who: str) -> None:
+    membership = MembershipFactory(role=Role.COMPLIANCE_OFFICER if who == "operator" else who)
+    if who == "operator":
+        client = _operator_client()
+    else:
+        client = Client()
+        client.force_login(membership.user)
     event = add_event(membership.tenant, "CreateSubject")
+    change = f"{CHANGELIST}{event.pk}/change/"
     assert client.get(f"{CHANGELIST}add/").status_code == 403
+    assert client.post(f"{CHANGELIST}add/", {"event_name": "Forged"}).status_code == 403
     assert client.post(f"{CHANGELIST}{event.pk}/delete/", {"post": "yes"}).status_code == 403
-    detail = client.get(f"{CHANGELIST}{event.pk}/change/").content.decode()
+    assert client.post(change, {"event_name": "Rewritten", "_save": "Save"}).status_code == 403
+    detail = client.get(change).content.decode()
     assert 'name="_save"' not in detail
     assert "eventVersion" in detail  # the record itself is shown
+    with tenant_scope(membership.tenant):
+        names = AuditEvent.objects.filter(event_source="verification.verity.local").values_list("event_name", flat=True)
+        assert list(names) == ["CreateSubject"]
 
 
 def test_filters_by_outcome_name_source_time_and_search() -> None:
@@ -87,9 +113,9 @@ def test_filters_by_outcome_name_source_time_and_search() -> None:
     assert names("event_time__gte=2000-01-01&event_time__lt=2000-01-02") == set()
 
 
-def test_exporting_the_selection_starts_a_downloadable_export() -> None:
+def test_exporting_the_selection_creates_an_export_of_exactly_those_events() -> None:
     client, membership = login()
-    events = [add_event(membership.tenant, "CreateSubject") for _ in range(2)]
+    events = [add_event(membership.tenant, "CreateSubject", ago=timedelta(hours=2)) for _ in range(2)]
     response = client.post(
         CHANGELIST,
         {"action": "export_events", "_selected_action": [event.pk for event in events]},
@@ -103,6 +129,15 @@ def test_exporting_the_selection_starts_a_downloadable_export() -> None:
     assert client.get(f"/admin/audit/auditexport/{export.pk}/change/").status_code == 200
 
 
+def test_exporting_events_of_an_hour_not_yet_complete_is_refused_with_a_message() -> None:
+    client, membership = login()
+    event = add_event(membership.tenant, "CreateSubject", ago=timedelta(0))
+    response = client.post(CHANGELIST, {"action": "export_events", "_selected_action": [event.pk]}, follow=True)
+    assert "Only complete hours are exported" in response.content.decode()
+    with tenant_scope(membership.tenant):
+        assert not AuditExport.objects.exists()
+
+
 def test_tenant_admins_set_retention_but_not_below_a_year() -> None:
     client, membership = login(Role.TENANT_ADMIN)
     refused = client.post("/admin/audit/auditsettings/add/", {"retention_days": "30"})
@@ -114,12 +149,10 @@ def test_tenant_admins_set_retention_but_not_below_a_year() -> None:
 
 
 def test_an_operator_sees_every_tenants_events() -> None:
-    operator = get_user_model().objects.create_superuser("ops", "ops@example.com", "a-long-operator-password")
     first, second = MembershipFactory(), MembershipFactory()
     add_event(first.tenant, "FirstTenantThing")
     add_event(second.tenant, "SecondTenantThing")
-    client = Client()
-    client.force_login(operator)
+    client = _operator_client()
     page = client.get(CHANGELIST).content.decode()
     assert "FirstTenantThing" in page
     assert "SecondTenantThing" in page

@@ -20,7 +20,7 @@ from tenants.models import Tenant
 from tenants.scope import tenant_scope
 from tests.conftest import Caller, make_caller
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.audit.audit_test_urls")]
+pytestmark = pytest.mark.django_db  # routed by the project's own URLConf (config/urls.py)
 
 START = datetime(2025, 3, 1, 9, tzinfo=UTC)
 LOOKUP_ONLY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "verification:*"}]}

@@ -13,7 +13,7 @@ from audit.models import AuditChainEntry, AuditEvent
 from audit.services import chain_seal, record_event
 from tenants.models import Tenant
 from tenants.scope import platform_scope, tenant_scope
-from tests.audit.conftest import in_own_connection, owner_connection
+from tests.committed import in_own_connection, owner_connection
 from tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,23 +66,38 @@ def test_setting_the_purge_or_seal_flags_does_not_help_the_app_role(tenant: Tena
         )
 
 
-@pytest.mark.parametrize(
-    "table", ["audit_auditevent", "audit_auditchainentry", "audit_auditdigest", "audit_auditpurge"]
-)
-def test_truncate_is_refused(table: str) -> None:
-    with pytest.raises(DatabaseError):
+TABLES = ["audit_auditevent", "audit_auditchainentry", "audit_auditdigest", "audit_auditpurge"]
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_the_app_role_holds_no_truncate_privilege(table: str) -> None:
+    with pytest.raises(DatabaseError, match="permission denied"):
         run_as_app_role(f"TRUNCATE {table}")
 
 
+@pytest.mark.parametrize("table", TABLES)
+def test_the_truncate_guard_refuses_even_the_owner(table: str) -> None:
+    # The owner holds the TRUNCATE privilege, so only the table's own trigger stands in the way.
+    # CASCADE takes the tables that reference this one along; the named table's guard fires first.
+    with (
+        owner_connection() as owner,
+        pytest.raises(psycopg.errors.InsufficientPrivilege) as refused,
+        owner.transaction(force_rollback=True),
+    ):
+        owner.execute(f"TRUNCATE {table} CASCADE")
+    assert str(refused.value).startswith(f"{table} is append-only: TRUNCATE refused")
+
+
 def test_a_chain_entry_cannot_be_born_sealed(tenant: Tenant) -> None:
-    with tenant_scope(tenant):
-        event = AuditEvent.objects.first()
-    assert event is not None
-    with pytest.raises(DatabaseError):
+    # An event id no entry has yet (the entry's event reference has no database constraint), so
+    # the only thing refusing the row is the born-unsealed guard, not the primary key.
+    with platform_scope():
+        unused_event_id = AuditChainEntry.objects.order_by("-event_id").values_list("event_id", flat=True)[0] + 10**9
+    with pytest.raises(DatabaseError, match="the audit chain is append-only: INSERT refused"):
         run_as_app_role(
             "INSERT INTO audit_auditchainentry (event_id, tenant_id, sequence, previous_hash, hash) "
             "VALUES (%s, %s, 99, repeat('0', 64), repeat('1', 64))",
-            event.pk,
+            unused_event_id,
             tenant.pk,
         )
 

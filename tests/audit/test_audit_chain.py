@@ -17,7 +17,7 @@ from audit.selectors import chain_verify
 from audit.services import chain_seal, record_event
 from tenants.models import Tenant
 from tenants.scope import platform_scope, tenant_scope
-from tests.audit.conftest import in_own_connection, owner_connection
+from tests.committed import in_own_connection, owner_connection
 from tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db

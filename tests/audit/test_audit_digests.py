@@ -23,7 +23,7 @@ from audit.storage import trail_prefix
 from tenants.aws import aws_client
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
-from tests.audit.conftest import in_own_connection, owner_connection
+from tests.committed import in_own_connection, owner_connection
 from tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db

@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from audit.api import ExportOutput
 from audit.cloudtrail.layout import LOG_FILE_KEY_PATTERN
 from audit.identity import system_identity
 from audit.models import AuditEvent, AuditExport, ExportDestination, ExportStatus
-from audit.services import export_request, export_run, record_event
+from audit.services import EXPORT_FAILED_MESSAGE, export_request, export_run, record_event
 from audit.storage import export_bundle_key, export_prefix
 from tenants.aws import aws_client
 from tenants.models import Tenant
@@ -206,7 +207,9 @@ def test_export_ranges_are_whole_hours_and_at_most_a_year(
         export_request(tenant=tenant, start_time=start, end_time=end, requested_by=system_identity(tenant))
 
 
-def test_a_failed_export_is_kept_as_failed_with_its_error(tenant: Tenant, aws: None) -> None:
+def test_a_failed_export_shows_a_stable_code_and_logs_the_detail(
+    tenant: Tenant, aws: None, caplog: pytest.LogCaptureFixture
+) -> None:
     export = export_request(tenant=tenant, start_time=START, end_time=END, requested_by=system_identity(tenant))
     with pytest.raises(Exception, match="NoSuchBucket"):
         export_run(export=export)
@@ -214,8 +217,12 @@ def test_a_failed_export_is_kept_as_failed_with_its_error(tenant: Tenant, aws: N
         export.refresh_from_db()
         failure = AuditEvent.objects.get(event_name="ExportEvents")
     assert export.status == ExportStatus.FAILED
-    assert "NoSuchBucket" in export.error
-    assert failure.error_code == "NoSuchBucket"
+    assert export.error == "export_failed"
+    shown = ExportOutput(export).data
+    assert (shown["error_code"], shown["error"]) == ("export_failed", EXPORT_FAILED_MESSAGE)
+    assert (failure.error_code, failure.record["errorMessage"]) == ("export_failed", EXPORT_FAILED_MESSAGE)
+    assert tenant.storage_bucket not in json.dumps([shown, failure.record])
+    assert "NoSuchBucket" in caplog.text  # the detail stays in the server's log
     assert export_run(export=export).status == ExportStatus.FAILED  # safe to call twice
 
 

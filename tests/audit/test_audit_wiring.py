@@ -76,7 +76,8 @@ def test_provisioning_records_each_rekognition_call() -> None:
     tenant = Tenant.objects.get(slug="audited")
     calls = [r for r in _records(tenant) if r["eventSource"] == "rekognition.amazonaws.com"]
     assert [r["eventName"] for r in calls] == ["CreateCollection", "CreateCollection"]
-    assert {r["requestParameters"]["CollectionId"] for r in calls} == {"verity-audited-s00", "verity-audited-s01"}
+    expected = {f"verity-{tenant.public_id}-s00", f"verity-{tenant.public_id}-s01"}
+    assert {r["requestParameters"]["CollectionId"] for r in calls} == expected
 
 
 @pytest.mark.usefixtures("aws_and_rekognition")

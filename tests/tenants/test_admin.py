@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.messages import get_messages
+from django.http import HttpResponse
 from django.test import Client
 
-from tenants.models import Role, Tenant, Threshold
+from tenants.models import ApiKey, Role, Tenant, Threshold
 from tenants.scope import tenant_scope
+from tenants.services import apikey_create
 from tests.factories import MembershipFactory, SubjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -133,3 +139,68 @@ def test_operator_provisions_a_tenant_from_the_admin() -> None:
 def test_tenant_admin_cannot_provision_tenants() -> None:
     membership = MembershipFactory()
     assert _login(membership.user).get("/admin/tenants/tenant/add/").status_code == 403
+
+
+def _issue_key_in_admin(client: Client) -> HttpResponse:
+    return client.post(
+        "/admin/tenants/apikey/add/",
+        {
+            "name": "ci",
+            "mode": "test",
+            "policy": '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*"}]}',
+            "rate_limit": "",
+        },
+    )
+
+
+def test_a_new_key_is_shown_on_an_uncached_page_and_never_in_a_cookie_or_message() -> None:
+    membership = MembershipFactory()
+    client = _login(membership.user)
+    response = _issue_key_in_admin(client)
+    assert response.status_code == 200  # rendered straight into this response, not after a redirect
+    token = re.search(r"vk_test_[A-Za-z0-9]{52}", response.content.decode())
+    assert token is not None
+    assert "no-store" in response["Cache-Control"]
+    assert all(token.group() not in morsel.value for morsel in client.cookies.values())
+    assert all(token.group() not in str(message) for message in get_messages(response.wsgi_request))
+    later = client.get("/admin/tenants/apikey/").content.decode()
+    assert token.group() not in later
+
+
+@pytest.mark.usefixtures("aws_and_rekognition")
+def test_a_new_tenants_first_key_is_never_put_in_a_cookie() -> None:
+    operator = get_user_model().objects.create_superuser("ops", "ops@example.com", "a-long-operator-password")
+    client = _login(operator)
+    response = client.post(
+        "/admin/tenants/tenant/add/",
+        {"slug": "cookie-free", "name": "Cookie Free", "region": "us-east-1", "shard_count": "1"},
+    )
+    token = re.search(r"vk_live_[A-Za-z0-9]{52}", response.content.decode())
+    assert token is not None
+    assert "no-store" in response["Cache-Control"]
+    assert all(token.group() not in morsel.value for morsel in client.cookies.values())
+
+
+def test_messages_are_kept_on_the_server() -> None:
+    assert settings.MESSAGE_STORAGE == "django.contrib.messages.storage.session.SessionStorage"
+
+
+def test_a_reviewer_cannot_revoke_keys_through_the_admin_action() -> None:
+    membership = MembershipFactory(role=Role.REVIEWER)
+    issued = apikey_create(tenant=membership.tenant, name="keep me")
+    response = _login(membership.user).post(
+        "/admin/tenants/apikey/", {"action": "revoke", "_selected_action": [str(issued.api_key.pk)]}, follow=True
+    )
+    assert response.status_code in (200, 403)
+    with tenant_scope(membership.tenant):
+        assert ApiKey.objects.get(pk=issued.api_key.pk).revoked_at is None
+
+
+def test_a_tenant_admin_revokes_keys_through_the_admin_action() -> None:
+    membership = MembershipFactory()
+    issued = apikey_create(tenant=membership.tenant, name="revoke me")
+    _login(membership.user).post(
+        "/admin/tenants/apikey/", {"action": "revoke", "_selected_action": [str(issued.api_key.pk)]}
+    )
+    with tenant_scope(membership.tenant):
+        assert ApiKey.objects.get(pk=issued.api_key.pk).revoked_at is not None

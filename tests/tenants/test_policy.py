@@ -195,3 +195,84 @@ def test_expiry_in_the_past_is_refused() -> None:
     with pytest.raises(InvalidInput) as raised:
         apikey_create(tenant=caller.tenant, expires_at=timezone.now() - timedelta(minutes=1))
     assert raised.value.code == "invalid_expiry"
+
+
+RESTRICTED_TO_DOCUMENTATION_RANGE = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": "*"},
+        {"Effect": "Deny", "Action": "*", "Condition": {"NotIpAddress": {"verity:SourceIp": "192.0.2.0/24"}}},
+    ],
+}
+
+
+def test_negated_ip_condition_holds_when_the_source_ip_is_unknown_as_in_iam() -> None:
+    document = policy(*RESTRICTED_TO_DOCUMENTATION_RANGE["Statement"])
+    assert not is_allowed(document, "tenants:GetTenant", ctx(None))
+    assert not is_allowed(document, "tenants:GetTenant", ctx("not-an-address"))
+    assert is_allowed(document, "tenants:GetTenant", ctx("192.0.2.1"))
+    allow_unless = policy(
+        {"Effect": "Allow", "Action": "*", "Condition": {"NotIpAddress": {"verity:SourceIp": "10.0.0.0/8"}}}
+    )
+    assert is_allowed(allow_unless, "tenants:GetTenant", ctx(None))
+
+
+def test_ipv4_mapped_ipv6_addresses_match_ipv4_ranges() -> None:
+    allow_inside = policy(
+        {"Effect": "Allow", "Action": "*", "Condition": {"IpAddress": {"verity:SourceIp": "192.0.2.0/24"}}}
+    )
+    assert is_allowed(allow_inside, "tenants:GetTenant", ctx("::ffff:192.0.2.10"))
+    deny_outside = policy(*RESTRICTED_TO_DOCUMENTATION_RANGE["Statement"])
+    assert is_allowed(deny_outside, "tenants:GetTenant", ctx("::ffff:192.0.2.10"))
+    assert not is_allowed(deny_outside, "tenants:GetTenant", ctx("::ffff:198.51.100.7"))
+
+
+@pytest.mark.django_db
+def test_deny_outside_a_range_applies_when_remote_addr_is_empty() -> None:
+    caller = make_caller(policy=RESTRICTED_TO_DOCUMENTATION_RANGE)
+    assert caller.client.get("/v1/tenant", REMOTE_ADDR="192.0.2.10").status_code == 200
+    assert caller.client.get("/v1/tenant", REMOTE_ADDR="").status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_key_restricted_by_address_fails_closed_when_the_address_is_unknown() -> None:
+    # IAM would allow this statement for an absent address; Verity refuses to guess.
+    caller = make_caller(
+        policy={
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "*", "Condition": {"NotIpAddress": {"verity:SourceIp": "10.0.0.0/8"}}}
+            ],
+        }
+    )
+    assert caller.client.get("/v1/tenant", REMOTE_ADDR="203.0.113.5").status_code == 200
+    response = caller.client.get("/v1/tenant", REMOTE_ADDR="")
+    assert response.status_code == 403
+    assert "address could not be established" in response.json()["detail"]
+    unrestricted = make_caller(tenant=caller.tenant)
+    assert unrestricted.client.get("/v1/tenant", REMOTE_ADDR="").status_code == 200
+
+
+@pytest.mark.django_db
+def test_ipv4_mapped_remote_addr_is_matched_against_ipv4_ranges_on_requests() -> None:
+    deny_range = make_caller(
+        policy={
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "*"},
+                {"Effect": "Deny", "Action": "*", "Condition": {"IpAddress": {"verity:SourceIp": "198.51.100.0/24"}}},
+            ],
+        }
+    )
+    assert deny_range.client.get("/v1/tenant", REMOTE_ADDR="::ffff:198.51.100.7").status_code == 403
+    allow_range = make_caller(tenant=deny_range.tenant, policy=RESTRICTED_TO_DOCUMENTATION_RANGE)
+    assert allow_range.client.get("/v1/tenant", REMOTE_ADDR="::ffff:192.0.2.7").status_code == 200
+    assert allow_range.client.get("/v1/tenant", REMOTE_ADDR="::ffff:198.51.100.7").status_code == 403
+
+
+@pytest.mark.django_db
+def test_ipv4_mapped_proxy_address_is_trusted_as_its_ipv4_range(settings: object) -> None:
+    caller = make_caller(policy=RESTRICTED_TO_DOCUMENTATION_RANGE)
+    settings.VERITY_TRUSTED_PROXIES = ["198.51.100.0/24"]  # type: ignore[attr-defined]
+    proxied = caller.client.get("/v1/tenant", REMOTE_ADDR="::ffff:198.51.100.10", HTTP_X_FORWARDED_FOR="192.0.2.10")
+    assert proxied.status_code == 200

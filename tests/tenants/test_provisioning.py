@@ -44,9 +44,9 @@ def test_tenant_create_provisions_key_storage_and_a_working_api_key() -> None:
     with tenant_scope(tenant):
         collections = list(FaceCollection.objects.order_by("shard"))
     assert [c.collection_id for c in collections] == [
-        "verity-acme-bank-s00",
-        "verity-acme-bank-s01",
-        "verity-acme-bank-s02",
+        f"verity-{tenant.public_id}-s00",
+        f"verity-{tenant.public_id}-s01",
+        f"verity-{tenant.public_id}-s02",
     ]
     rekognition = rekognition_client("us-east-1")
     for collection in collections:
@@ -170,3 +170,40 @@ def test_apikey_create_command_refuses_bad_input(args: list[str], message: str) 
     tenant_create(slug="keys", name="Keys")
     with pytest.raises(CommandError, match=message):
         call_command("apikey_create", *args, stdout=StringIO())
+
+
+def _fail_after_the_collections(monkeypatch: pytest.MonkeyPatch) -> None:
+    def key_service_down(**kwargs: object) -> None:
+        raise RuntimeError("the first API key could not be issued")
+
+    monkeypatch.setattr("tenants.services.apikey_create", key_service_down)
+
+
+def test_failed_provisioning_deletes_the_collections_it_created(monkeypatch: pytest.MonkeyPatch) -> None:
+    _fail_after_the_collections(monkeypatch)
+    with pytest.raises(RuntimeError, match="first API key"):
+        tenant_create(slug="half-made", name="Half Made", shard_count=2)
+
+    assert not Tenant.objects.filter(slug="half-made").exists()
+    assert rekognition_client("us-east-1").list_collections()["CollectionIds"] == []
+
+
+def test_a_later_tenant_with_the_same_slug_adopts_nothing_left_behind(monkeypatch: pytest.MonkeyPatch) -> None:
+    rekognition = rekognition_client("us-east-1")
+    with monkeypatch.context() as failing:
+        _fail_after_the_collections(failing)
+        failing.setattr("tenants.services._delete_collections", lambda tenant, aws: None, raising=False)
+        with pytest.raises(RuntimeError):
+            tenant_create(slug="reused", name="First")
+    (left_behind,) = rekognition.list_collections()["CollectionIds"]
+    photo = (Path(__file__).resolve().parents[1] / "fixtures" / "faces" / "person_a_1.jpg").read_bytes()
+    rekognition.index_faces(CollectionId=left_behind, Image={"Bytes": photo})
+
+    tenant_create(slug="reused", name="Second")
+
+    tenant = Tenant.objects.get(slug="reused")
+    with tenant_scope(tenant):
+        (collection,) = FaceCollection.objects.all()
+    assert collection.collection_id != left_behind
+    assert collection.face_count == 0
+    assert rekognition.describe_collection(CollectionId=collection.collection_id)["FaceCount"] == 0

@@ -24,9 +24,6 @@ from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Sh
 SERVICE_PREFIX = "RekognitionService."
 LOCAL_PREFIX = "VerityLocal."
 
-# "Authorization: AWS4-HMAC-SHA256 Credential=<key id>/<date>/<region>/<service>/aws4_request, ..."
-_CREDENTIAL = re.compile(r"Credential=([^/\s,]+)/\d{8}/([a-z0-9-]+)/[^/\s,]+/aws4_request")
-
 
 class RekognitionError(Exception):
     """An error answered to the caller as ``{"__type": code, "message": ...}``."""
@@ -122,6 +119,24 @@ class MissingAuthenticationTokenError(RekognitionError):
     code, status = "MissingAuthenticationTokenException", 403
 
 
+class IncompleteSignatureError(RekognitionError):
+    code, status = "IncompleteSignatureException", 400
+
+
+class InvalidSignatureError(RekognitionError):
+    code, status = "InvalidSignatureException", 400
+
+
+class UnrecognizedClientError(RekognitionError):
+    """An unknown access key id (AWS's JSON services answer 400)."""
+
+    code, status = "UnrecognizedClientException", 400
+
+
+class AccessDeniedError(RekognitionError):
+    code, status = "AccessDeniedException", 400
+
+
 class SerializationError(RekognitionError):
     code, status = "SerializationException", 400
 
@@ -147,14 +162,6 @@ class Account:
 
     def arn(self, resource: str) -> str:
         return f"arn:aws:rekognition:{self.region}:{self.number}:{resource}"
-
-
-def account_from_authorization(header: str) -> Account:
-    """The access key id and region from a SigV4 Authorization header; the signature is not checked."""
-    match = _CREDENTIAL.search(header)
-    if match is None:
-        raise MissingAuthenticationTokenError("Missing Authentication Token")
-    return Account(access_key_id=match.group(1), region=match.group(2))
 
 
 @dataclass

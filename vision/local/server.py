@@ -1,8 +1,9 @@
 """The local Rekognition-compatible endpoint as a WSGI application, with fault injection.
 
-``LocalRekognition`` is the application: it reads the caller's account from the SigV4 header
-(without checking the signature), routes ``X-Amz-Target`` to an operation, validates the body
-against botocore's service model, and answers in Rekognition's JSON protocol. ``manage.py
+``LocalRekognition`` is the application: it verifies the request's SigV4 signature against the
+configured key pairs (``vision.local.signing``), takes the caller's account from it, routes
+``X-Amz-Target`` to an operation, validates the body against botocore's service model, and
+answers in Rekognition's JSON protocol. ``manage.py
 rekognition_local`` serves it with gunicorn; ``serve_in_background`` serves it from a thread of
 the current process, for tests and benchmarks.
 
@@ -19,6 +20,7 @@ import base64
 import datetime
 import json
 import logging
+import math
 import os
 import random
 import threading
@@ -49,10 +51,10 @@ from vision.local.protocol import (
     SerializationError,
     UnknownOperationError,
     UnsupportedOperationError,
-    account_from_authorization,
     operation_model,
     validate_input,
 )
+from vision.local.signing import SecretLookup, authenticate, configured_secret
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +62,8 @@ logger = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
 CONTENT_TYPE = "application/x-amz-json-1.1"
 NOTICE_HEADER = "X-Verity-Local-Notice"
+# Injected latency holds a worker thread: long enough for timeout tests, too short to tie them all up.
+MAX_LATENCY_MS = 10_000
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
@@ -92,13 +96,15 @@ class Faults:
         rate = params.get("ThrottleRate", 0.0)
         error = params.get("ThrottleError", cls.throttle_error)
         operations = params.get("Operations", [])
-        if isinstance(latency, bool) or not isinstance(latency, int | float) or latency < 0:
-            raise InvalidParameterError("LatencyMs must be a number of milliseconds, 0 or more.")
-        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
+        if not _number_within(latency, 0, MAX_LATENCY_MS):
+            raise InvalidParameterError(f"LatencyMs must be a number of milliseconds from 0 to {MAX_LATENCY_MS}.")
+        if not _number_within(rate, 0, 1):
             raise InvalidParameterError("ThrottleRate must be a fraction from 0 to 1.")
-        if error not in THROTTLING_ERRORS:
+        if not isinstance(error, str) or error not in THROTTLING_ERRORS:
             raise InvalidParameterError(f"ThrottleError must be one of {', '.join(THROTTLING_ERRORS)}.")
-        if not isinstance(operations, list) or not all(name in OPERATIONS for name in operations):
+        if not isinstance(operations, list) or not all(
+            isinstance(name, str) and name in OPERATIONS for name in operations
+        ):
             raise InvalidParameterError("Operations must list operations this endpoint implements.")
         return cls(float(latency), float(rate), error, frozenset(operations))
 
@@ -109,6 +115,13 @@ class Faults:
             "ThrottleError": self.throttle_error,
             "Operations": sorted(self.operations),
         }
+
+
+def _number_within(value: Any, low: float, high: float) -> bool:
+    """A JSON number (not a boolean, NaN or infinity) from ``low`` to ``high``."""
+    return (
+        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and low <= value <= high
+    )
 
 
 class FaultInjector:
@@ -146,8 +159,10 @@ class _Response:
 class LocalRekognition:
     """The WSGI application. One instance per process: faults live here, vectors in vector_index."""
 
-    def __init__(self, faults: Faults | None = None) -> None:
+    def __init__(self, faults: Faults | None = None, *, secret_for: SecretLookup = configured_secret) -> None:
+        """``secret_for`` gives the secret of an access key id (default: the configured key pairs)."""
         self.faults = FaultInjector(faults if faults is not None else Faults.from_env())
+        self.secret_for = secret_for
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         request_id = str(uuid.uuid4())
@@ -183,8 +198,9 @@ class LocalRekognition:
     def _handle(self, environ: dict[str, Any], target: str) -> _Response:
         if environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO", "/") not in ("", "/"):
             raise UnknownOperationError("Only POST / with an X-Amz-Target header is served.")
-        account = account_from_authorization(environ.get("HTTP_AUTHORIZATION", ""))
-        params = _read_json(environ)
+        body = _read_body(environ)
+        account = authenticate(environ, body, self.secret_for)
+        params = _parse_json(body)
         if target.startswith(SERVICE_PREFIX):
             name = target.removeprefix(SERVICE_PREFIX)
             model = operation_model(name)
@@ -207,14 +223,17 @@ class LocalRekognition:
         raise UnknownOperationError(f"Unknown operation {target or '(no X-Amz-Target header)'}.")
 
 
-def _read_json(environ: dict[str, Any]) -> dict[str, Any]:
+def _read_body(environ: dict[str, Any]) -> bytes:
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
         raise SerializationError("Invalid Content-Length.") from None
     if length > MAX_REQUEST_BYTES:
         raise ImageTooLargeError(f"The request is {length} bytes; the limit is {MAX_REQUEST_BYTES}.")
-    raw = environ["wsgi.input"].read(length) if length else b""
+    return environ["wsgi.input"].read(length) if length > 0 else b""
+
+
+def _parse_json(raw: bytes) -> dict[str, Any]:
     try:
         params = json.loads(raw or b"{}")
     except ValueError:

@@ -64,8 +64,12 @@ class Command(BaseCommand):
             if export.destination == ExportDestination.DIRECTORY
             else (f"s3://{export.bucket}/{export.location}")
         )
+        covered = f"{export.start_time:%Y-%m-%dT%H:%M:%SZ} to {export.end_time:%Y-%m-%dT%H:%M:%SZ}"
+        if export.end_time < options["end"]:
+            covered += " (the newest complete hour; later hours can still change)"
         self.stdout.write(
             self.style.SUCCESS(
-                f"Exported {export.record_count} events in {export.file_count} files to {where} ({export.public_id})."
+                f"Exported {export.record_count} events from {covered} in {export.file_count} files "
+                f"to {where} ({export.public_id})."
             )
         )

@@ -263,3 +263,42 @@ def test_every_finding_kind_is_exercised_by_this_module() -> None:
     source = Path(__file__).read_text()
 
     assert all(f"FindingKind.{kind.name}" in source for kind in FindingKind)
+
+
+def _delete_newest_hour(trail: Trail) -> str:
+    newest = trail.result.digest_keys[-1]
+    for log in trail.digest(len(trail.result.digest_keys) - 1)["logFiles"]:
+        trail.path(log["s3Object"]).unlink()
+    trail.path(newest).unlink()
+    trail.path(newest + ".sig").unlink(missing_ok=True)
+    return newest
+
+
+def test_an_explicit_end_requires_the_digest_of_its_completed_hour(trail: Trail) -> None:
+    newest = _delete_newest_hour(trail)
+
+    report = validate_export(trail.root, end=START + timedelta(hours=4))
+
+    assert found(report) == {(FindingKind.MISSING_DIGEST, newest)}
+
+
+def test_an_end_inside_an_hour_requires_that_hour_s_digest(trail: Trail) -> None:
+    newest = _delete_newest_hour(trail)
+
+    report = validate_export(trail.root, end=START + timedelta(hours=3, minutes=30))
+
+    assert found(report) == {(FindingKind.MISSING_DIGEST, newest)}
+
+
+def test_the_digest_of_an_hour_not_over_yet_is_not_required(trail: Trail) -> None:
+    _delete_newest_hour(trail)
+
+    report = validate_export(trail.root, end=START + timedelta(hours=4), now=START + timedelta(hours=3, minutes=59))
+
+    assert report.ok, report.summary()
+
+
+def test_without_an_end_the_newest_digest_present_ends_the_chain(trail: Trail) -> None:
+    _delete_newest_hour(trail)
+
+    assert validate_export(trail.root).ok

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.vision.endpoint.endpoint_helpers import new_access_key, post, rekognition_client, signed_by
+from tests.vision.endpoint.endpoint_helpers import new_access_key, post, rekognition_client
 
 
 @pytest.fixture
@@ -35,6 +35,6 @@ def local_call(rekognition_endpoint: str, access_key: str) -> Callable[..., tupl
     """POST a local-only (VerityLocal.*) operation as the same account as ``rekognition``."""
 
     def call(operation: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        return post(rekognition_endpoint, f"VerityLocal.{operation}", json.dumps(body).encode(), signed_by(access_key))
+        return post(rekognition_endpoint, f"VerityLocal.{operation}", json.dumps(body).encode(), access_key)
 
     return call

@@ -15,13 +15,21 @@ import boto3
 import cv2
 import numpy as np
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
 from django.db import connections
 
 T = TypeVar("T")
 
 PHOTOS = Path(__file__).resolve().parents[2] / "fixtures" / "faces"
 REGION = "us-east-1"
+SECRET = "local-secret"
+
+# The key pairs the in-process endpoint accepts (its ``secret_for`` is ``ACCEPTED_KEYS.get``):
+# every test signs with keys of its own, registered here.
+ACCEPTED_KEYS: dict[str, str] = {}
 
 # Endpoint tests share one in-process server (keep them on one xdist worker) and need the test
 # database to exist (see conftest.py: the server never sees the test's transaction).
@@ -29,35 +37,46 @@ ENDPOINT_TESTS = [pytest.mark.xdist_group("rekognition_endpoint"), pytest.mark.d
 
 
 def new_access_key() -> str:
-    return "AKIALOCAL" + uuid.uuid4().hex[:11].upper()
+    """A key id the endpoint accepts (with ``SECRET``), and no other test uses."""
+    access_key = "AKIALOCAL" + uuid.uuid4().hex[:11].upper()
+    ACCEPTED_KEYS[access_key] = SECRET
+    return access_key
 
 
-def rekognition_client(url: str, access_key: str, *, attempts: int = 1) -> Any:
+def rekognition_client(url: str, access_key: str, *, attempts: int = 1, secret: str = SECRET) -> Any:
     return boto3.client(
         "rekognition",
         endpoint_url=url,
         region_name=REGION,
         aws_access_key_id=access_key,
-        aws_secret_access_key="local-secret",
+        aws_secret_access_key=secret,
         config=Config(retries={"mode": "standard", "total_max_attempts": attempts}),
     )
 
 
-def signed_by(access_key: str) -> dict[str, str]:
-    """An Authorization header naming the key; the endpoint reads it and checks no signature."""
-    return {
-        "Authorization": f"AWS4-HMAC-SHA256 Credential={access_key}/20260101/{REGION}/rekognition/aws4_request, "
-        "SignedHeaders=host, Signature=0"
-    }
+def post(
+    url: str,
+    target: str,
+    body: bytes,
+    access_key: str | None = None,
+    *,
+    secret: str = SECRET,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """A raw JSON 1.1 request (SigV4-signed when a key is given), for what boto3 cannot send.
 
-
-def post(url: str, target: str, body: bytes, headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
-    """A raw JSON 1.1 request, for what boto3 cannot send; returns the status and decoded body."""
-    request = Request(  # noqa: S310 - the http URL of the in-process test server
-        url,
-        data=body,
+    Returns the status and the decoded body.
+    """
+    signed = AWSRequest(
         method="POST",
-        headers={"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target, **(headers or {})},
+        url=url,
+        data=body,
+        headers={"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target},
+    )
+    if access_key is not None:
+        SigV4Auth(Credentials(access_key, secret), "rekognition", REGION).add_auth(signed)
+    request = Request(  # noqa: S310 - the http URL of the in-process test server
+        url, data=body, method="POST", headers={**dict(signed.headers.items()), **(headers or {})}
     )
     try:
         with urlopen(request) as response:  # noqa: S310

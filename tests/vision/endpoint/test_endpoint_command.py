@@ -7,23 +7,32 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-from tests.vision.endpoint.endpoint_helpers import ENDPOINT_TESTS, new_access_key, photo, rekognition_client
+from tests.vision.endpoint.endpoint_helpers import ENDPOINT_TESTS, SECRET, photo, rekognition_client
 
 pytestmark = ENDPOINT_TESTS
 
 PROJECT = Path(__file__).resolve().parents[3]
+ACCESS_KEY = "AKIACOMMAND" + uuid.uuid4().hex[:9].upper()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+# Socket activation, as systemd does it: the listening socket becomes fd 3 and LISTEN_PID names
+# the process that gunicorn's arbiter will be (exec keeps the pid), so gunicorn serves on the
+# socket this test bound to port 0 and still holds; no other process can take the port between.
+_ACTIVATE = (
+    "import os, sys\n"
+    "os.dup2(int(sys.argv[1]), 3)\n"
+    "os.environ.update(LISTEN_FDS='1', LISTEN_PID=str(os.getpid()))\n"
+    "os.execv(sys.executable, [sys.executable, *sys.argv[2:]])\n"
+)
 
 
 def database_url() -> str:
@@ -34,19 +43,33 @@ def database_url() -> str:
 
 @pytest.fixture
 def command_endpoint() -> Iterator[str]:
-    port = free_port()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    port = int(listener.getsockname()[1])
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
-        [sys.executable, "manage.py", "rekognition_local", "--port", str(port), "--threads", "2"],
+        [
+            *(sys.executable, "-c", _ACTIVATE, str(listener.fileno())),
+            *("manage.py", "rekognition_local", "--port", str(port), "--threads", "2"),
+        ],
         cwd=PROJECT,
-        env={**os.environ, "DATABASE_URL": database_url(), "VERITY_DB_ROLE": "app"},
+        env={
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "VERITY_DB_ROLE": "app",
+            "VERITY_LOCAL_REKOGNITION_CREDENTIALS": f"{ACCESS_KEY}:{SECRET}",
+        },
+        pass_fds=[listener.fileno()],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and process.poll() is None:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            try:  # the socket accepts connections at once; wait until gunicorn answers on it
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).close()
+                break
+            except urllib.error.HTTPError:
                 break
             except OSError:
                 time.sleep(0.2)
@@ -55,13 +78,28 @@ def command_endpoint() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+        listener.close()
 
 
 def test_the_command_serves_boto3(command_endpoint: str) -> None:
-    client = rekognition_client(command_endpoint, new_access_key())
+    client = rekognition_client(command_endpoint, ACCESS_KEY)
     client.create_collection(CollectionId="served")
     assert client.list_collections()["CollectionIds"] == ["served"]
     compared = client.compare_faces(
         SourceImage={"Bytes": photo("person_a_1")}, TargetImage={"Bytes": photo("person_a_2")}
     )
     assert compared["FaceMatches"][0]["Similarity"] >= 80
+
+
+def test_the_command_refuses_to_serve_without_configured_credentials() -> None:
+    completed = subprocess.run(
+        [sys.executable, "manage.py", "rekognition_local", "--port", "0"],
+        cwd=PROJECT,
+        env={**os.environ, "DATABASE_URL": database_url(), "VERITY_LOCAL_REKOGNITION_CREDENTIALS": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode != 0
+    assert "VERITY_LOCAL_REKOGNITION_CREDENTIALS" in completed.stderr

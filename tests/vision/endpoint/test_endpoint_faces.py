@@ -168,12 +168,16 @@ def test_searches_follow_faces_indexed_and_deleted_after_the_first_search(
 
 def test_index_faces_reads_images_from_s3(rekognition: Any, aws: None) -> None:
     s3 = boto3.client("s3", region_name=REGION)
-    s3.create_bucket(Bucket="selfies")
-    s3.put_object(Bucket="selfies", Key="a/1.jpg", Body=photo("person_a_1"))
+    s3.create_bucket(Bucket="verity-selfies")
+    s3.put_object(Bucket="verity-selfies", Key="a/1.jpg", Body=photo("person_a_1"))
     rekognition.create_collection(CollectionId="from-s3")
     indexed = rekognition.index_faces(
-        CollectionId="from-s3", Image={"S3Object": {"Bucket": "selfies", "Name": "a/1.jpg"}}, ExternalImageId="a1"
+        CollectionId="from-s3",
+        Image={"S3Object": {"Bucket": "verity-selfies", "Name": "a/1.jpg"}},
+        ExternalImageId="a1",
     )
     assert len(indexed["FaceRecords"]) == 1
     with pytest.raises(rekognition.exceptions.InvalidS3ObjectException):
-        rekognition.index_faces(CollectionId="from-s3", Image={"S3Object": {"Bucket": "selfies", "Name": "nope.jpg"}})
+        rekognition.index_faces(
+            CollectionId="from-s3", Image={"S3Object": {"Bucket": "verity-selfies", "Name": "nope.jpg"}}
+        )

@@ -90,16 +90,16 @@ def test_output_config_writes_the_reference_image_to_s3_under_the_kms_key(
     rekognition: Any, local_call: LocalCall, aws: None
 ) -> None:
     s3 = boto3.client("s3", region_name=REGION)
-    s3.create_bucket(Bucket="liveness-out")
+    s3.create_bucket(Bucket="verity-liveness-out")
     key_id = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["KeyId"]
     session_id = rekognition.create_face_liveness_session(
-        KmsKeyId=key_id, Settings={"OutputConfig": {"S3Bucket": "liveness-out", "S3KeyPrefix": "tenant-a"}}
+        KmsKeyId=key_id, Settings={"OutputConfig": {"S3Bucket": "verity-liveness-out", "S3KeyPrefix": "tenant-a"}}
     )["SessionId"]
     assert complete(local_call, session_id, photo("person_a_2"))[0] == 200
 
     reference = rekognition.get_face_liveness_session_results(SessionId=session_id)["ReferenceImage"]
     assert "Bytes" not in reference
-    assert reference["S3Object"] == {"Bucket": "liveness-out", "Name": f"tenant-a/{session_id}/reference.jpg"}
-    stored = s3.get_object(Bucket="liveness-out", Key=reference["S3Object"]["Name"])
+    assert reference["S3Object"] == {"Bucket": "verity-liveness-out", "Name": f"tenant-a/{session_id}/reference.jpg"}
+    stored = s3.get_object(Bucket="verity-liveness-out", Key=reference["S3Object"]["Name"])
     assert stored["ServerSideEncryption"] == "aws:kms"
     assert stored["Body"].read().startswith(b"\xff\xd8\xff")

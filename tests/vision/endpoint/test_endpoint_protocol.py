@@ -15,7 +15,6 @@ from tests.vision.endpoint.endpoint_helpers import (
     new_access_key,
     post,
     rekognition_client,
-    signed_by,
 )
 
 pytestmark = ENDPOINT_TESTS
@@ -40,7 +39,7 @@ def test_pattern_violations_are_invalid_parameter_errors(rekognition: Any) -> No
 
 
 def test_range_and_required_members_are_checked_against_the_service_model(rekognition_endpoint: str) -> None:
-    auth = signed_by(new_access_key())
+    auth = new_access_key()
     status, body = post(rekognition_endpoint, "RekognitionService.DescribeCollection", b"{}", auth)
     assert (status, body["__type"]) == (400, "InvalidParameterException")
     assert "collectionId" in body["message"]
@@ -71,7 +70,7 @@ def test_an_operation_it_does_not_implement_is_named_in_the_error(rekognition: A
 
 
 def test_a_target_that_is_no_rekognition_operation_is_unknown(rekognition_endpoint: str) -> None:
-    auth = signed_by(new_access_key())
+    auth = new_access_key()
     status, body = post(rekognition_endpoint, "RekognitionService.MakeCoffee", b"{}", auth)
     assert (status, body["__type"]) == (400, "UnknownOperationException")
     assert "MakeCoffee" in body["message"]

@@ -36,9 +36,9 @@ def video(fourcc: str, suffix: str, *, seconds: int = 4, fps: int = 5) -> bytes:
 @pytest.fixture
 def bucket(aws: None) -> str:
     s3 = boto3.client("s3", region_name=REGION)
-    s3.create_bucket(Bucket="videos")
-    s3.put_object(Bucket="videos", Key="clip.mp4", Body=video("mp4v", ".mp4"))
-    return "videos"
+    s3.create_bucket(Bucket="verity-videos")
+    s3.put_object(Bucket="verity-videos", Key="clip.mp4", Body=video("mp4v", ".mp4"))
+    return "verity-videos"
 
 
 def wait_for(rekognition: Any, job_id: str, **params: Any) -> dict[str, Any]:
@@ -53,7 +53,7 @@ def wait_for(rekognition: Any, job_id: str, **params: Any) -> dict[str, Any]:
 def test_a_video_job_samples_frames_pages_results_and_notifies_sns(rekognition: Any, bucket: str) -> None:
     sns = boto3.client("sns", region_name=REGION)
     sqs = boto3.client("sqs", region_name=REGION)
-    topic_arn = sns.create_topic(Name="AmazonRekognition-jobs")["TopicArn"]
+    topic_arn = sns.create_topic(Name="verity-rekognition-jobs")["TopicArn"]
     queue_url = sqs.create_queue(QueueName="jobs")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)

@@ -12,9 +12,11 @@ from botocore.stub import Stubber
 from PIL import Image
 
 from tenants.models import Tenant
+from tenants.scope import tenant_scope
 from tests.factories import TenantFactory
 from vision import gateway
 from vision.clients import rekognition_client, reset_clients
+from vision.models import FaceCollection
 
 FACES = Path(__file__).resolve().parents[2] / "fixtures" / "faces"
 
@@ -37,7 +39,18 @@ def _fast_retries_and_fresh_clients(settings: Any, monkeypatch: pytest.MonkeyPat
 
 @pytest.fixture
 def tenant(db: None) -> Tenant:
-    return TenantFactory()
+    """A tenant whose collections are ``verity-demo-s00`` and ``-s09`` (rows, as collections_ensure leaves them)."""
+    tenant = TenantFactory()
+    with tenant_scope(tenant):
+        for shard in (0, 9):
+            FaceCollection.objects.create(
+                tenant=tenant,
+                shard=shard,
+                collection_id=f"verity-demo-s{shard:02d}",
+                collection_arn=f"aws:rekognition:us-east-1:123456789012:collection/verity-demo-s{shard:02d}",
+                face_model_version="7.0",
+            )
+    return tenant
 
 
 @pytest.fixture

@@ -103,7 +103,7 @@ def test_failures_and_refusals_are_recorded_too(
         response_meta={"RequestId": "req-missing"},
     )
     with pytest.raises(DomainError):
-        Gateway(tenant).call("SearchFacesByImage", CollectionId="verity-gone-s00", Image={"Bytes": photo})
+        Gateway(tenant).call("SearchFacesByImage", CollectionId="verity-demo-s09", Image={"Bytes": photo})
     with pytest.raises(DomainError):
         Gateway(tenant).call("DetectFaces", Image={"Bytes": b"not an image"})
 
@@ -160,13 +160,27 @@ def _small_png() -> bytes:
     return buffer.getvalue()
 
 
-def test_the_metrics_view_serves_prometheus_text_to_the_internal_network(
-    tenant: Tenant, stub: Stubber, photo: bytes
-) -> None:
+METRICS_TOKEN = "scrape-token-5b1f9e"
+
+
+def scrape(token: str | None = METRICS_TOKEN, **headers: Any) -> Any:
+    if token is not None:
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return metrics_view(RequestFactory().get("/metrics", **headers))
+
+
+@pytest.fixture
+def metrics_token(settings: Any) -> str:
+    settings.VERITY_METRICS_TOKEN = METRICS_TOKEN
+    return METRICS_TOKEN
+
+
+@pytest.mark.usefixtures("metrics_token")
+def test_the_metrics_view_serves_prometheus_text_with_the_token(tenant: Tenant, stub: Stubber, photo: bytes) -> None:
     stub.add_response("detect_faces", {"FaceDetails": []})
     Gateway(tenant).call("DetectFaces", Image={"Bytes": photo})
 
-    response = metrics_view(RequestFactory().get("/metrics", REMOTE_ADDR="10.1.2.3"))
+    response = scrape()
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain")
@@ -175,12 +189,20 @@ def test_the_metrics_view_serves_prometheus_text_to_the_internal_network(
     assert "verity_vision_call_seconds_bucket" in body
 
 
-def test_the_metrics_view_is_not_found_from_outside(settings: Any) -> None:
-    response = metrics_view(RequestFactory().get("/metrics", REMOTE_ADDR="203.0.113.9"))
+@pytest.mark.usefixtures("metrics_token")
+@pytest.mark.parametrize("token", [None, "wrong-token", ""])
+def test_the_metrics_view_is_not_found_without_the_token_whatever_the_address(token: str | None) -> None:
+    for address in ("127.0.0.1", "10.1.2.3", "203.0.113.9"):
+        assert scrape(token, REMOTE_ADDR=address).status_code == 404
 
-    assert response.status_code == 404
+
+def test_the_metrics_view_is_closed_when_no_token_is_configured(settings: Any) -> None:
+    settings.VERITY_METRICS_TOKEN = ""
+    assert scrape("", REMOTE_ADDR="127.0.0.1").status_code == 404
+    assert scrape("anything", REMOTE_ADDR="10.0.0.1").status_code == 404
 
 
+@pytest.mark.usefixtures("metrics_token")
 def test_the_metrics_view_aggregates_worker_processes_in_multiprocess_mode(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -194,7 +216,7 @@ def test_the_metrics_view_aggregates_worker_processes_in_multiprocess_mode(
     subprocess.run([sys.executable, "-c", worker], cwd=project, env=env, check=True, timeout=60)  # noqa: S603
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
 
-    response = metrics_view(RequestFactory().get("/metrics", REMOTE_ADDR="127.0.0.1"))
+    response = scrape()
 
     assert response.status_code == 200
     sample = 'verity_vision_calls_total{operation="DetectFaces",outcome="ok",tenant="worker-tenant"} 3.0'

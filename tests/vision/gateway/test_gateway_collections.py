@@ -12,8 +12,10 @@ from config.errors import DomainError
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
 from tests.factories import TenantFactory
-from vision.models import FaceCollection
-from vision.services import collection_name, collections_ensure, shard_for
+from vision.errors import ResourceNotFound
+from vision.gateway import Gateway
+from vision.models import FaceCollection, collection_name
+from vision.services import collections_ensure, shard_for
 
 
 def _arn(name: str) -> str:
@@ -21,7 +23,7 @@ def _arn(name: str) -> str:
 
 
 def _expect_create(stub: Stubber, tenant: Tenant, shard: int, model_version: str = "7.0") -> None:
-    name = collection_name(slug=tenant.slug, shard=shard)
+    name = collection_name(tenant=tenant, shard=shard)
     stub.add_response(
         "create_collection",
         {"StatusCode": 200, "CollectionArn": _arn(name), "FaceModelVersion": model_version},
@@ -35,15 +37,15 @@ def _shards(tenant: Tenant) -> list[tuple[int, str, str, int]]:
 
 
 def test_collections_ensure_creates_every_shard_and_records_the_face_model(stub: Stubber) -> None:
-    tenant = TenantFactory(slug="acme", shard_count=2)
+    tenant = TenantFactory(slug="acme", public_id="ten_acme", shard_count=2)
     _expect_create(stub, tenant, 0)
     _expect_create(stub, tenant, 1)
 
     collections = collections_ensure(tenant=tenant)
 
-    assert [c.collection_id for c in collections] == ["verity-acme-s00", "verity-acme-s01"]
-    assert collections[1].collection_arn == _arn("verity-acme-s01")
-    assert _shards(tenant) == [(0, "verity-acme-s00", "7.0", 0), (1, "verity-acme-s01", "7.0", 0)]
+    assert [c.collection_id for c in collections] == ["verity-ten_acme-s00", "verity-ten_acme-s01"]
+    assert collections[1].collection_arn == _arn("verity-ten_acme-s01")
+    assert _shards(tenant) == [(0, "verity-ten_acme-s00", "7.0", 0), (1, "verity-ten_acme-s01", "7.0", 0)]
 
 
 def test_collections_ensure_is_idempotent(stub: Stubber) -> None:
@@ -70,22 +72,22 @@ def test_raising_the_shard_count_adds_only_the_new_shards(stub: Stubber) -> None
 
 
 def test_an_existing_collection_without_a_row_is_adopted(stub: Stubber) -> None:
-    tenant = TenantFactory(slug="restored", shard_count=1)
+    tenant = TenantFactory(slug="restored", public_id="ten_restored", shard_count=1)
     stub.add_client_error("create_collection", "ResourceAlreadyExistsException", "exists", 400)
     stub.add_response(
         "describe_collection",
         {
             "FaceCount": 1234,
             "FaceModelVersion": "6.0",
-            "CollectionARN": _arn("verity-restored-s00"),
+            "CollectionARN": _arn("verity-ten_restored-s00"),
             "CreationTimestamp": datetime(2024, 1, 1, tzinfo=UTC),
         },
-        expected_params={"CollectionId": "verity-restored-s00"},
+        expected_params={"CollectionId": "verity-ten_restored-s00"},
     )
 
     collections_ensure(tenant=tenant)
 
-    assert _shards(tenant) == [(0, "verity-restored-s00", "6.0", 1234)]
+    assert _shards(tenant) == [(0, "verity-ten_restored-s00", "6.0", 1234)]
 
 
 def test_an_engine_failure_creates_no_row(stub: Stubber) -> None:
@@ -105,6 +107,44 @@ def test_a_tenant_sees_only_its_own_collections(stub: Stubber) -> None:
 
     assert _shards(second) == []
     assert len(_shards(first)) == 1
+
+
+def test_a_collection_of_another_tenant_is_refused_before_any_engine_call(stub: Stubber) -> None:
+    first, second = TenantFactory(shard_count=1), TenantFactory(shard_count=1)
+    _expect_create(stub, second, 0)
+    collections_ensure(tenant=second)
+    theirs = collection_name(tenant=second, shard=0)
+
+    # No answer is queued: any call to the engine would fail with a Stubber error instead.
+    for operation, params in [
+        ("DescribeCollection", {}),
+        ("DeleteCollection", {}),
+        ("ListFaces", {}),
+        ("DeleteFaces", {"FaceIds": ["11111111-1111-1111-1111-111111111111"]}),
+        ("SearchFaces", {"FaceId": "11111111-1111-1111-1111-111111111111"}),
+    ]:
+        with pytest.raises(ResourceNotFound) as caught:
+            Gateway(first).call(operation, CollectionId=theirs, **params)
+        assert caught.value.code == "collection_not_found"
+    with pytest.raises(ResourceNotFound):
+        Gateway(first).call("CreateCollection", CollectionId="verity-anything-s00")
+
+
+def test_collections_recorded_under_an_older_naming_rule_stay_usable_by_their_tenant_only(stub: Stubber) -> None:
+    owner, other = TenantFactory(), TenantFactory()
+    with tenant_scope(owner):
+        FaceCollection.objects.create(
+            tenant=owner, shard=0, collection_id="verity-legacy-s00", collection_arn="arn", face_model_version="7.0"
+        )
+    stub.add_response(
+        "describe_collection",
+        {"FaceCount": 0, "FaceModelVersion": "7.0", "CollectionARN": _arn("verity-legacy-s00")},
+        expected_params={"CollectionId": "verity-legacy-s00"},
+    )
+
+    assert Gateway(owner).call("DescribeCollection", CollectionId="verity-legacy-s00")["FaceCount"] == 0
+    with pytest.raises(ResourceNotFound):
+        Gateway(other).call("DescribeCollection", CollectionId="verity-legacy-s00")
 
 
 def test_shard_for_is_stable_across_processes_and_releases() -> None:

@@ -16,6 +16,7 @@ from config.errors import DomainError
 from tests.factories import TenantFactory
 from vision.errors import RateLimited
 from vision.gateway import CONTROL_PLANE_TPS, CallRecord, Gateway, rate_quota
+from vision.models import collection_name
 
 PROJECT = Path(__file__).resolve().parents[3]
 
@@ -67,7 +68,7 @@ def test_a_call_waits_a_bounded_time_for_a_token(stub: Stubber) -> None:
 
     started = time.monotonic()
     for _ in range(3):
-        gateway.call("DeleteFaces", CollectionId="verity-demo-s00", FaceIds=face_ids)
+        gateway.call("DeleteFaces", CollectionId=collection_name(tenant=tenant, shard=0), FaceIds=face_ids)
 
     assert 0.3 < time.monotonic() - started < 3.0
 

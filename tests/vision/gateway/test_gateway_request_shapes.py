@@ -6,6 +6,7 @@ botocore's Stubber validates both the parameters (against the real input shape, 
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from botocore import xform_name
 from botocore.stub import Stubber
 
 from tenants.models import Tenant
-from vision.gateway import Gateway
+from vision.gateway import CallRecord, Gateway
 
 FACE_ID = "11111111-2222-3333-4444-555555555555"
 ARN = "aws:rekognition:us-east-1:123456789012:collection/verity-demo-s00"
@@ -99,16 +100,30 @@ OPERATIONS = [
 # fmt: on
 
 
+def _image_digests(value: Any) -> Any:
+    """What the audit record should hold: each image's SHA-256 and size instead of its bytes."""
+    if isinstance(value, bytes):
+        return {"sha256": hashlib.sha256(value).hexdigest(), "size": len(value)}
+    if isinstance(value, dict):
+        return {key: _image_digests(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_image_digests(item) for item in value]
+    return value
+
+
 @pytest.mark.parametrize("operation", OPERATIONS)
-def test_operation_is_sent_in_the_service_models_shape(
-    operation: str, tenant: Tenant, stub: Stubber, photo: bytes
+def test_operation_is_sent_in_the_service_models_shape_and_recorded_without_image_bytes(
+    operation: str, tenant: Tenant, stub: Stubber, photo: bytes, records: list[CallRecord]
 ) -> None:
     params, answer = next((p, a) for name, p, a in _cases(tenant, photo) if name == operation)
+    # The Stubber refuses any request that differs from ``params`` or breaks the service model.
     stub.add_response(xform_name(operation), answer, expected_params=params)
 
-    response = Gateway(tenant).call(operation, **params)
+    Gateway(tenant).call(operation, **params)
 
-    assert {key: value for key, value in response.items() if key != "ResponseMetadata"} == answer
+    [record] = records
+    assert (record.tenant_id, record.operation, record.attempts, record.error_code) == (tenant.pk, operation, 1, None)
+    assert record.request_parameters == _image_digests(params)
 
 
 def test_every_case_is_listed() -> None:

@@ -21,20 +21,6 @@ def test_portrait_scores_as_safe(portrait: np.ndarray) -> None:
     assert moderation.detect_moderation_labels(portrait) == []
 
 
-def test_labels_follow_the_explicit_nudity_branch_of_the_taxonomy(portrait: np.ndarray) -> None:
-    labels = moderation.detect_moderation_labels(portrait, min_confidence=0)
-    confidence = moderation.nsfw_probability(portrait) * 100
-    assert labels == [
-        {"Confidence": confidence, "Name": "Explicit", "ParentName": "", "TaxonomyLevel": 1},
-        {
-            "Confidence": confidence,
-            "Name": "Explicit Nudity",
-            "ParentName": "Explicit",
-            "TaxonomyLevel": 2,
-        },
-    ]
-
-
 @pytest.mark.parametrize("min_confidence", [-1, 100.5])
 def test_min_confidence_outside_0_to_100_is_refused(portrait: np.ndarray, min_confidence: float) -> None:
     with pytest.raises(ValueError, match="min_confidence"):

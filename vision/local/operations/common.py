@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import fnmatch
 import json
 from dataclasses import dataclass
 from io import BytesIO
@@ -11,12 +12,14 @@ from typing import Any, TypeVar
 
 import numpy as np
 from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
 from PIL import Image
 
 from tenants.aws import aws_client
 from vision.local import faces, moderation
 from vision.local.imaging import MAX_PIXELS, ImageDecodeError, decode_image
 from vision.local.protocol import (
+    AccessDeniedError,
     Call,
     ImageTooLargeError,
     InvalidImageFormatError,
@@ -74,8 +77,25 @@ def decode(data: bytes) -> np.ndarray:
         raise InvalidImageFormatError("Request has invalid image format") from exc
 
 
+def allowed(name: str, patterns: list[str]) -> bool:
+    """Whether a bucket name or topic ARN matches one of the configured patterns (``*`` wildcards)."""
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
+
+
+def check_bucket(bucket: str) -> None:
+    """The endpoint uses the platform's AWS credentials: only the configured buckets, never the caller's pick."""
+    if not allowed(bucket, settings.VERITY_LOCAL_REKOGNITION_S3_BUCKETS):
+        raise AccessDeniedError(
+            f"The local endpoint may not use bucket {bucket!r} (see VERITY_LOCAL_REKOGNITION_S3_BUCKETS)."
+        )
+
+
 def s3_arguments(s3_object: dict[str, Any]) -> dict[str, str]:
-    """A Rekognition ``S3Object`` member as the arguments of S3's GetObject / HeadObject."""
+    """A Rekognition ``S3Object`` member as the arguments of S3's GetObject / HeadObject.
+
+    Every read of the caller's S3 objects goes through here, so this is where the bucket is checked.
+    """
+    check_bucket(s3_object["Bucket"])
     arguments = {"Bucket": s3_object["Bucket"], "Key": s3_object["Name"]}
     if "Version" in s3_object:
         arguments["VersionId"] = s3_object["Version"]
@@ -90,13 +110,13 @@ def read_s3_image(s3_object: dict[str, Any], region: str) -> bytes:
         raise InvalidS3ObjectError() from exc
     body = response["Body"]
     try:
-        if response["ContentLength"] > MAX_S3_IMAGE_BYTES:
-            raise ImageTooLargeError(
-                f"The S3 object is {response['ContentLength']} bytes; the limit is {MAX_S3_IMAGE_BYTES}."
-            )
-        return body.read()
+        # The declared length first, then the bytes actually sent: never more than the limit in memory.
+        data = b"" if response["ContentLength"] > MAX_S3_IMAGE_BYTES else body.read(MAX_S3_IMAGE_BYTES + 1)
     finally:
         body.close()
+    if response["ContentLength"] > MAX_S3_IMAGE_BYTES or len(data) > MAX_S3_IMAGE_BYTES:
+        raise ImageTooLargeError(f"The S3 object is larger than the limit of {MAX_S3_IMAGE_BYTES} bytes.")
+    return data
 
 
 def s3_object_size(s3_object: dict[str, Any], region: str) -> int:

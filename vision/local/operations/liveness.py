@@ -26,7 +26,7 @@ from django.utils import timezone
 from tenants.aws import aws_client
 from vision.local import faces
 from vision.local.models import LivenessSession
-from vision.local.operations.common import MAX_IMAGE_BYTES, decode
+from vision.local.operations.common import MAX_IMAGE_BYTES, check_bucket, decode
 from vision.local.protocol import (
     Account,
     Call,
@@ -53,6 +53,8 @@ def create_face_liveness_session(call: Call) -> dict[str, Any]:
     output = params.get("Settings", {}).get("OutputConfig", {})
     if token and (existing := _by_token(account, token)) is not None:
         return {"SessionId": str(existing.session_id)}
+    if output.get("S3Bucket"):
+        check_bucket(output["S3Bucket"])
     try:
         with transaction.atomic():
             session = LivenessSession.objects.create(
@@ -175,6 +177,7 @@ def _write_reference(session: LivenessSession, reference: bytes) -> str:
     if prefix and not prefix.endswith("/"):
         prefix += "/"
     key = f"{prefix}{session.session_id}/reference.jpg"
+    check_bucket(session.output_bucket)
     request: dict[str, Any] = {"Bucket": session.output_bucket, "Key": key, "Body": reference}
     if session.kms_key_id:
         request |= {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": session.kms_key_id}

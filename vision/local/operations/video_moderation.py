@@ -14,7 +14,6 @@ import hashlib
 import json
 import logging
 import secrets
-import shutil
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +21,7 @@ from typing import Any
 
 import cv2
 from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
 from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
@@ -30,6 +30,7 @@ from vision.local import moderation
 from vision.local.models import ModerationDetection, ModerationJob
 from vision.local.operations.common import (
     MODERATION_MODEL_VERSION,
+    allowed,
     note_moderation_coverage,
     page_size,
     s3_arguments,
@@ -38,6 +39,7 @@ from vision.local.operations.common import (
 from vision.local.operations.common import decode_token as decode_page_token
 from vision.local.operations.common import encode_token as encode_page_token
 from vision.local.protocol import (
+    AccessDeniedError,
     Account,
     Call,
     IdempotentParameterMismatchError,
@@ -51,7 +53,7 @@ from vision.local.protocol import (
 logger = logging.getLogger(__name__)
 
 API_NAME = "StartContentModeration"
-MAX_VIDEO_BYTES = 10 * 1024**3  # AWS's limit for a stored video
+COPY_CHUNK_BYTES = 1024 * 1024
 SAMPLE_INTERVAL_MS = 1000.0
 RESULTS_DEFAULT = RESULTS_MAXIMUM = 1000  # AWS: default and cap of GetContentModeration's MaxResults
 WORKERS = 2
@@ -87,9 +89,15 @@ def start_content_moderation(call: Call) -> dict[str, Any]:
     fingerprint = _fingerprint(params)
     if token and (existing := _by_token(account, token)) is not None:
         return _idempotent_reply(existing, fingerprint)
-    if s3_object_size(video, account.region) > MAX_VIDEO_BYTES:
-        raise VideoTooLargeError(f"The video is larger than {MAX_VIDEO_BYTES} bytes.")
     channel = params.get("NotificationChannel", {})
+    topic = channel.get("SNSTopicArn", "")
+    if topic and not allowed(topic, settings.VERITY_LOCAL_REKOGNITION_SNS_TOPICS):
+        raise AccessDeniedError(
+            f"The local endpoint may not publish to {topic} (see VERITY_LOCAL_REKOGNITION_SNS_TOPICS)."
+        )
+    # Refused before anything is downloaded; the download is capped too (the object may change).
+    if s3_object_size(video, account.region) > _max_video_bytes():
+        raise VideoTooLargeError(f"The video is larger than {_max_video_bytes()} bytes.")
     try:
         with transaction.atomic():
             job = ModerationJob.objects.create(
@@ -103,7 +111,7 @@ def start_content_moderation(call: Call) -> dict[str, Any]:
                 video_version=video.get("Version", ""),
                 min_confidence=params.get("MinConfidence", moderation.DEFAULT_MIN_CONFIDENCE),
                 job_tag=params.get("JobTag", ""),
-                sns_topic_arn=channel.get("SNSTopicArn", ""),
+                sns_topic_arn=topic,
                 role_arn=channel.get("RoleArn", ""),
             )
             transaction.on_commit(lambda: _executor().submit(run_job, job.pk))
@@ -113,6 +121,11 @@ def start_content_moderation(call: Call) -> dict[str, Any]:
             raise
         return _idempotent_reply(existing, fingerprint)
     return {"JobId": job.job_id}
+
+
+def _max_video_bytes() -> int:
+    """VERITY_LOCAL_REKOGNITION_MAX_VIDEO_BYTES (AWS takes up to 10 GB; a local disk and CPU do not)."""
+    return int(settings.VERITY_LOCAL_REKOGNITION_MAX_VIDEO_BYTES)
 
 
 def _fingerprint(params: dict[str, Any]) -> str:
@@ -217,12 +230,21 @@ def _moderate_video(job: ModerationJob) -> tuple[dict[str, Any], list[Moderation
         except (ClientError, BotoCoreError) as exc:
             raise VideoJobError(InvalidS3ObjectError().message) from exc
         with body:
-            shutil.copyfileobj(body, local)
+            _copy_capped(body, local, _max_video_bytes())
         local.flush()
         local.seek(4)
         if local.read(4) not in _MP4_BOXES:
             raise VideoJobError("Unsupported video container: Amazon Rekognition Video takes MPEG-4 or MOV files.")
         return _sample_frames(local.name, job.min_confidence)
+
+
+def _copy_capped(source: Any, target: Any, limit: int) -> None:
+    copied = 0
+    while chunk := source.read(COPY_CHUNK_BYTES):
+        copied += len(chunk)
+        if copied > limit:
+            raise VideoJobError(f"The video is larger than {limit} bytes.")
+        target.write(chunk)
 
 
 def _sample_frames(path: str, min_confidence: float) -> tuple[dict[str, Any], list[ModerationDetection]]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 from gunicorn.app.base import BaseApplication
 
@@ -49,6 +50,10 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=8, help="concurrent requests (one process)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.VERITY_LOCAL_REKOGNITION_CREDENTIALS:
+            raise CommandError(
+                "No caller could sign a request: set VERITY_LOCAL_REKOGNITION_CREDENTIALS (ACCESS_KEY_ID:SECRET,...)."
+            )
         interrupted = fail_interrupted_jobs()
         if interrupted:
             self.stdout.write(f"Marked {interrupted} interrupted content moderation job(s) FAILED.")

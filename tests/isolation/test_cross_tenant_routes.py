@@ -1,0 +1,307 @@
+"""Every /v1/ route and every admin model has a cross-tenant case, and a new one cannot ship without.
+
+``API_CASES`` maps each named /v1/ route (read from the real URL resolver) to a case in which
+tenant A owns something and tenant B's key asks for it: B gets the 404 a missing id gets, or a
+list without it. ``ADMIN_CASES`` does the same for each model of ``admin.site._registry`` with
+tenant B's admin: A's row is not in B's changelist, and opening it answers as a missing id does.
+The two meta-tests fail when a route or admin model is added without a case.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.db.models import Model
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from audit.identity import system_identity
+from audit.models import AuditEvent, AuditExport, AuditSettings
+from audit.services import export_request, record_event
+from tenants.models import Role, Tenant, Threshold
+from tenants.scope import platform_scope, tenant_scope
+from tenants.services import apikey_create
+from tests.conftest import Caller, make_caller
+from tests.factories import MembershipFactory, SubjectFactory
+
+pytestmark = pytest.mark.django_db
+
+ApiCase = Callable[[Caller, Caller], None]
+AdminCase = Callable[[Tenant, Tenant], None]
+
+API_PREFIX = "v1/"
+EXPORT_RANGE = {"start_time": "2025-03-01T09:00:00Z", "end_time": "2025-03-01T10:00:00Z"}
+
+
+def api_route_names() -> set[str]:
+    """The name of every route under /v1/, from the URL resolver the server uses."""
+
+    def walk(patterns: list[URLPattern | URLResolver], prefix: str) -> set[str]:
+        names = set()
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                names |= walk(pattern.url_patterns, route)
+            elif route.startswith(API_PREFIX):
+                assert pattern.name, f"/{route} has no name, so it cannot have a cross-tenant case"
+                names.add(pattern.name)
+        return names
+
+    return walk(get_resolver().url_patterns, "")
+
+
+def _assert_same_as_missing(caller: Caller, foreign: str, missing: str) -> None:
+    theirs, absent = caller.client.get(foreign), caller.client.get(missing)
+    assert theirs.status_code == absent.status_code == 404
+    assert theirs.json()["code"] == absent.json()["code"] == "not_found"
+
+
+# --- API cases: `alice` owns the object, `bob` must not reach it --------------------------------
+
+
+def tenant_case(alice: Caller, bob: Caller) -> None:
+    seen = bob.client.get("/v1/tenant").json()
+    assert seen["id"] == bob.tenant.public_id
+    assert alice.tenant.public_id not in str(seen)
+    assert alice.tenant.account_id not in str(seen)
+
+
+def subject_list_case(alice: Caller, bob: Caller) -> None:
+    alices = alice.client.post("/v1/subjects", {"external_id": "shared-id"}, format="json").json()
+    assert alice.client.get("/v1/subjects").json()["results"] == [alices]
+    assert bob.client.get("/v1/subjects").json()["results"] == []
+    assert bob.client.get("/v1/subjects?external_id=shared-id").json()["results"] == []
+    created = bob.client.post("/v1/subjects", {"external_id": "shared-id"}, format="json")
+    assert created.status_code == 201  # external ids are unique per tenant, not globally
+    assert [s["id"] for s in bob.client.get("/v1/subjects").json()["results"]] == [created.json()["id"]]
+
+
+def subject_detail_case(alice: Caller, bob: Caller) -> None:
+    alices = alice.client.post("/v1/subjects", {"external_id": "alice-1"}, format="json").json()
+    assert alice.client.get(f"/v1/subjects/{alices['id']}").status_code == 200
+    _assert_same_as_missing(bob, f"/v1/subjects/{alices['id']}", "/v1/subjects/sub_doesnotexist000000000000")
+
+
+def _alices_events(alice: Caller) -> list[dict[str, Any]]:
+    alice.client.post("/v1/subjects", {"external_id": "alice-1"}, format="json", headers={"X-Request-Id": "alice-req"})
+    events: list[dict[str, Any]] = alice.client.get("/v1/audit/events").json()["results"]
+    assert events
+    return events
+
+
+def audit_event_list_case(alice: Caller, bob: Caller) -> None:
+    alices = {event["eventID"] for event in _alices_events(alice)}
+    bobs = bob.client.get("/v1/audit/events").json()["results"]
+    assert not alices & {event["eventID"] for event in bobs}
+    assert {event["recipientAccountId"] for event in bobs} <= {bob.tenant.account_id}
+    assert bob.client.get("/v1/audit/events?request_id=alice-req").json()["results"] == []
+
+
+def audit_event_detail_case(alice: Caller, bob: Caller) -> None:
+    event_id = _alices_events(alice)[0]["eventID"]
+    assert alice.client.get(f"/v1/audit/events/{event_id}").status_code == 200
+    _assert_same_as_missing(bob, f"/v1/audit/events/{event_id}", f"/v1/audit/events/{uuid.uuid4()}")
+
+
+def audit_export_list_case(alice: Caller, bob: Caller) -> None:
+    # POST only: the same Idempotency-Key must not replay the other tenant's export.
+    key = {"Idempotency-Key": "export-1"}
+    alices = alice.client.post("/v1/audit/exports", EXPORT_RANGE, format="json", headers=key)
+    bobs = bob.client.post("/v1/audit/exports", EXPORT_RANGE, format="json", headers=key)
+    assert alices.status_code == bobs.status_code == 202
+    assert "Idempotent-Replayed" not in bobs
+    assert bobs.json()["id"] != alices.json()["id"]
+    with platform_scope():
+        owners = dict(AuditExport.objects.values_list("public_id", "tenant_id"))
+    assert owners == {alices.json()["id"]: alice.tenant.pk, bobs.json()["id"]: bob.tenant.pk}
+
+
+def audit_export_detail_case(alice: Caller, bob: Caller) -> None:
+    alices = alice.client.post("/v1/audit/exports", EXPORT_RANGE, format="json").json()
+    assert alice.client.get(f"/v1/audit/exports/{alices['id']}").status_code == 200
+    _assert_same_as_missing(bob, f"/v1/audit/exports/{alices['id']}", "/v1/audit/exports/exp_doesnotexist0000000000")
+
+
+def tenant_neutral(path: str) -> ApiCase:
+    """A platform route: it answers every tenant, and names none of them."""
+
+    def case(alice: Caller, bob: Caller) -> None:
+        for caller in (alice, bob):
+            response = caller.client.get(path)
+            assert response.status_code == 200
+            for tenant in (alice.tenant, bob.tenant):
+                for identifier in (tenant.public_id, tenant.account_id, tenant.slug):
+                    assert identifier not in response.content.decode()
+
+    return case
+
+
+API_CASES: dict[str, ApiCase] = {
+    "tenant": tenant_case,
+    "subject-list": subject_list_case,
+    "subject-detail": subject_detail_case,
+    "audit-event-list": audit_event_list_case,
+    "audit-event-detail": audit_event_detail_case,
+    "audit-export-list": audit_export_list_case,
+    "audit-export-detail": audit_export_detail_case,
+    # The digest signing keys are deployment-wide (audit.models.SigningKey), like CloudTrail's.
+    "audit-public-keys": tenant_neutral("/v1/audit/public-keys"),
+    "schema": tenant_neutral("/v1/schema"),
+    "docs": tenant_neutral("/v1/docs"),
+}
+
+
+def test_every_api_route_has_a_cross_tenant_case() -> None:
+    assert api_route_names() == set(API_CASES)
+
+
+@pytest.mark.parametrize("route", sorted(API_CASES))
+def test_another_tenants_key_cannot_reach_the_object(route: str) -> None:
+    API_CASES[route](make_caller(), make_caller())
+
+
+# --- Admin cases: an object of tenant A, tenant B's tenant admin --------------------------------
+
+
+def _admin_of(tenant: Tenant) -> Client:
+    client = Client()
+    client.force_login(MembershipFactory(tenant=tenant, role=Role.TENANT_ADMIN).user)
+    return client
+
+
+def _admin_url(model: type[Model], view: str, pk: Any = None) -> str:
+    base = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+    return base if pk is None else f"{base}{pk}/{view}/"
+
+
+def _absent_pk(model: type[Model]) -> int:
+    with platform_scope():
+        return int(model._default_manager.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1000
+
+
+def _answers(client: Client, url: str) -> tuple[int, str]:
+    response = client.get(url)
+    return response.status_code, response.get("Location", "")
+
+
+def tenant_owned(make: Callable[[Tenant], Model]) -> AdminCase:
+    """A's row is listed for A's admin only; for B's admin, its views answer as a missing id's do."""
+
+    def case(tenant_a: Tenant, tenant_b: Tenant) -> None:
+        obj = make(tenant_a)
+        model = type(obj)
+        change = _admin_url(model, "change", obj.pk)
+        assert change in _admin_of(tenant_a).get(_admin_url(model, "")).content.decode()
+        bob = _admin_of(tenant_b)
+        changelist = bob.get(_admin_url(model, ""))
+        assert changelist.status_code == 200
+        assert change not in changelist.content.decode()
+        for view in ("change", "history", "delete"):
+            theirs = _answers(bob, _admin_url(model, view, obj.pk))
+            assert theirs == _answers(bob, _admin_url(model, view, _absent_pk(model))), view
+            assert theirs[0] in (302, 403), view
+        assert "doesn’t exist" in bob.get(change, follow=True).content.decode()
+
+    return case
+
+
+def tenant_rows(tenant_a: Tenant, tenant_b: Tenant) -> None:
+    """A tenant's staff see their own tenant's row only (read-only); operators provision tenants."""
+    bob = _admin_of(tenant_b)
+    listed = bob.get(_admin_url(Tenant, "")).content.decode()
+    assert _admin_url(Tenant, "change", tenant_b.pk) in listed
+    assert _admin_url(Tenant, "change", tenant_a.pk) not in listed
+    for view in ("change", "history"):
+        assert _answers(bob, _admin_url(Tenant, view, tenant_a.pk)) == _answers(
+            bob, _admin_url(Tenant, view, _absent_pk(Tenant))
+        )
+    assert bob.get(_admin_url(Tenant, "change", tenant_b.pk)).status_code == 200
+
+
+def platform_only(make: Callable[[Tenant], Model]) -> AdminCase:
+    """Users and groups span tenants: only operators manage them; tenant staff get 403."""
+
+    def case(tenant_a: Tenant, tenant_b: Tenant) -> None:
+        obj = make(tenant_a)
+        model = type(obj)
+        bob = _admin_of(tenant_b)
+        assert bob.get(_admin_url(model, "")).status_code == 403
+        for view in ("change", "history", "delete"):
+            response = bob.get(_admin_url(model, view, obj.pk))
+            assert response.status_code == 403, view
+            assert str(obj) not in response.content.decode()
+
+    return case
+
+
+def _in_scope(tenant: Tenant, create: Callable[[], Model]) -> Model:
+    with tenant_scope(tenant):
+        return create()
+
+
+def _event(tenant: Tenant) -> Model:
+    recorded = record_event(
+        tenant=tenant,
+        event_source="verification.verity.local",
+        event_name="CreateSubject",
+        identity=system_identity(tenant),
+        event_time=datetime.now(UTC) - timedelta(minutes=5),
+    )
+    return _in_scope(tenant, lambda: AuditEvent.objects.get(pk=recorded.id))
+
+
+def _export(tenant: Tenant) -> Model:
+    start = datetime(2025, 3, 1, 9, tzinfo=UTC)
+    return _in_scope(
+        tenant,
+        lambda: export_request(
+            tenant=tenant, start_time=start, end_time=start + timedelta(hours=1), requested_by=system_identity(tenant)
+        ),
+    )
+
+
+def _member_user(tenant: Tenant) -> Model:
+    user: Model = MembershipFactory(tenant=tenant, role=Role.REVIEWER).user
+    return user
+
+
+ADMIN_CASES: dict[str, AdminCase] = {
+    "tenants.Tenant": tenant_rows,
+    "tenants.Membership": tenant_owned(lambda t: MembershipFactory(tenant=t, role=Role.REVIEWER)),
+    "tenants.Threshold": tenant_owned(
+        lambda t: _in_scope(t, lambda: Threshold.objects.create(tenant=t, operation="CompareFaces", value=97))
+    ),
+    "tenants.ApiKey": tenant_owned(lambda t: _in_scope(t, lambda: apikey_create(tenant=t).api_key)),
+    "verification.Subject": tenant_owned(lambda t: SubjectFactory(tenant=t)),
+    "audit.AuditEvent": tenant_owned(_event),
+    "audit.AuditExport": tenant_owned(_export),
+    "audit.AuditSettings": tenant_owned(
+        lambda t: _in_scope(t, lambda: AuditSettings.objects.create(tenant=t, retention_days=400))
+    ),
+    "auth.User": platform_only(_member_user),
+    "auth.Group": platform_only(lambda t: Group.objects.create(name=f"group of {t.slug}")),
+    # A staff member's second factor: only operators may reset it, never another tenant's staff.
+    "otp_totp.TOTPDevice": platform_only(
+        lambda t: TOTPDevice.objects.create(user=_member_user(t), name="phone", confirmed=True)
+    ),
+    "otp_static.StaticDevice": platform_only(
+        lambda t: StaticDevice.objects.create(user=_member_user(t), name="recovery", confirmed=True)
+    ),
+}
+
+
+def test_every_admin_model_has_a_cross_tenant_case() -> None:
+    assert {model._meta.label for model in admin.site._registry} == set(ADMIN_CASES)
+
+
+@pytest.mark.parametrize("model", sorted(ADMIN_CASES))
+def test_another_tenants_admin_cannot_reach_the_object(model: str) -> None:
+    ADMIN_CASES[model](make_caller().tenant, make_caller().tenant)

@@ -1,0 +1,27 @@
+"""Settings for the test suite: the project's own, kept apart from a running `make run`.
+
+A developer's `.env` is not read (tests see only the environment they are started with). Redis
+is ``REDIS_URL`` when that is set, otherwise a database of its own (15) rather than `make run`'s
+0; every cache and rate-limit key carries a test prefix per xdist worker, so two workers (or a
+worker and `make run`) never share a counter; tasks go to a queue of their own, so a running
+Celery worker never picks up the suite's tasks. Explicit ``REDIS_URL``, ``CACHE_KEY_PREFIX``,
+``CELERY_BROKER_URL`` and ``CELERY_RESULT_BACKEND`` are respected.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["VERITY_TEST"] = "1"  # before config.settings: it then skips .env
+
+from config.settings import *  # noqa: F403 - the project's settings, then the overrides below
+from config.settings import CACHES
+
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+_TEST_PREFIX = f"{os.environ.get('CACHE_KEY_PREFIX', 'verity')}-test"
+
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+CACHES["default"]["LOCATION"] = REDIS_URL
+CACHES["default"]["KEY_PREFIX"] = f"{_TEST_PREFIX}-{_WORKER}"
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", REDIS_URL)
+CELERY_TASK_DEFAULT_QUEUE = _TEST_PREFIX
