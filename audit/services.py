@@ -944,7 +944,8 @@ def retention_purge(*, tenant: Tenant) -> int:
     """
     from audit.selectors import retention_days_of
 
-    with tenant_scope(tenant), scope_connection().cursor() as cursor:
+    # Platform work (beat's retention job): the application role may not run the purge function.
+    with platform_scope(), scope_connection().cursor() as cursor:
         cursor.execute("SELECT deleted, cutoff, through_sequence FROM verity_audit_purge(%s)", [tenant.pk])
         deleted, cutoff, through_sequence = cursor.fetchone()
         if deleted:

@@ -5,10 +5,19 @@ admin session, a Celery task). The scope opens a transaction and sets ``verity.t
 that transaction only, which the row-level security policies read (see ``tenants/rls.py``);
 ``TenantScopedManager`` reads the context variable and refuses to run without it.
 
-Each scope also names the database connection it runs on: ``default``, unless the scope is
-opened on another alias (the audit log's ``audit`` connection, for writes that must commit on
-their own). A nested scope stays on its enclosing scope's connection. ``ScopeRouter`` sends the
-ORM to the current scope's connection; raw SQL uses ``scope_connection()``.
+Each scope runs as a database role, set for its transaction (``SET LOCAL ROLE``): a tenant
+scope as the application role, which row-level security confines to ``verity.tenant_id``; the
+platform scope as the platform role, the only one that sees every tenant. In production each
+role is a login of its own, so the SET is a no-op and tenant-serving connections simply do not
+hold the platform role's credentials; the test suite logs in once as a member of both and the
+SET is what gives each scope its rights.
+
+Each scope also names the database connection it runs on: a tenant scope the enclosing
+scope's, else ``default``; a platform scope the platform connection that goes with it
+(``VERITY_PLATFORM_DATABASES``: ``platform`` for ``default``, ``audit_platform`` for the audit
+log's ``audit``). ``database`` names another one (the audit log's, for writes that must commit
+on their own). ``ScopeRouter`` sends the ORM to the current scope's connection; raw SQL uses
+``scope_connection()``.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -73,12 +83,23 @@ class ScopeRouter:
         return True  # every alias is the same database
 
 
+def _scope_role(scope: Scope) -> str:
+    return settings.DATABASE_PLATFORM_ROLE if scope.all_tenants else settings.DATABASE_APP_ROLE
+
+
 def _apply_database_setting(scope: Scope) -> None:
     with connections[scope.database].cursor() as cursor:
         cursor.execute(
-            "SELECT set_config('verity.tenant_id', %s, true), set_config('verity.all_tenants', %s, true)",
-            ["" if scope.tenant_id is None else str(scope.tenant_id), "on" if scope.all_tenants else "off"],
+            "SELECT set_config('role', %s, true), set_config('verity.tenant_id', %s, true)",
+            [_scope_role(scope), "" if scope.tenant_id is None else str(scope.tenant_id)],
         )
+
+
+def _leave_scopes(database: str) -> None:
+    """Back to the connection's own role, with no tenant, for the rest of a caller's transaction."""
+    with connections[database].cursor() as cursor:
+        cursor.execute("RESET ROLE")
+        cursor.execute("SELECT set_config('verity.tenant_id', '', true)")
 
 
 @contextmanager
@@ -91,14 +112,14 @@ def _enter(scope: Scope, *, durable: bool = False) -> Iterator[Scope]:
             yield scope
     finally:
         _current.reset(token)
-        # Inside a caller's transaction the setting would outlive this scope: hand it back.
+        # Inside a caller's transaction the role and setting would outlive this scope (a
+        # savepoint's release keeps them): hand back the enclosing scope's, or none.
         if connection.in_atomic_block and not connection.needs_rollback:
             outer = _current.get()
-            _apply_database_setting(
-                outer
-                if outer is not None and outer.database == scope.database
-                else Scope(None, database=scope.database)
-            )
+            if outer is not None and outer.database == scope.database:
+                _apply_database_setting(outer)
+            else:
+                _leave_scopes(scope.database)
 
 
 @contextmanager
@@ -115,8 +136,11 @@ def tenant_scope(tenant_or_id: object, *, database: str | None = None, durable: 
 
 @contextmanager
 def platform_scope(*, database: str | None = None, durable: bool = False) -> Iterator[Scope]:
-    """Run the block as a platform operator, who sees every tenant's rows (connection: as ``tenant_scope``)."""
-    with _enter(
-        Scope(tenant_id=None, all_tenants=True, database=database or scope_database()), durable=durable
-    ) as scope:
+    """Run the block as a platform operator, who sees every tenant's rows, on a platform connection.
+
+    The connection is the platform one that goes with the enclosing scope's (or ``database``'s):
+    only those log in with the platform role's credentials.
+    """
+    platform_database = settings.VERITY_PLATFORM_DATABASES[database or scope_database()]
+    with _enter(Scope(tenant_id=None, all_tenants=True, database=platform_database), durable=durable) as scope:
         yield scope

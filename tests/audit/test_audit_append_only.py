@@ -34,8 +34,8 @@ def tenant() -> Tenant:
     return tenant
 
 
-def run_as_app_role(sql: str, *params: object) -> None:
-    """Run raw SQL in the platform scope (RLS shows every row), as the application role, in a savepoint."""
+def run_in_platform_scope(sql: str, *params: object) -> None:
+    """Run raw SQL in the platform scope (RLS shows every row), as the platform role, in a savepoint."""
     assert connection.settings_dict["USER"] != "postgres"
     with platform_scope(), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -54,13 +54,13 @@ REFUSED = [
 @pytest.mark.parametrize("sql", REFUSED)
 def test_app_role_cannot_update_or_delete_audit_rows(tenant: Tenant, sql: str) -> None:
     with pytest.raises(DatabaseError, match="append-only"):
-        run_as_app_role(sql, tenant.pk)
+        run_in_platform_scope(sql, tenant.pk)
 
 
 @pytest.mark.parametrize("sql", REFUSED)
 def test_setting_the_purge_or_seal_flags_does_not_help_the_app_role(tenant: Tenant, sql: str) -> None:
     with pytest.raises(DatabaseError, match="append-only"):
-        run_as_app_role(
+        run_in_platform_scope(
             "SELECT set_config('verity.audit_purge', 'on', true), set_config('verity.audit_seal', 'on', true); " + sql,
             tenant.pk,
         )
@@ -72,7 +72,7 @@ TABLES = ["audit_auditevent", "audit_auditchainentry", "audit_auditdigest", "aud
 @pytest.mark.parametrize("table", TABLES)
 def test_the_app_role_holds_no_truncate_privilege(table: str) -> None:
     with pytest.raises(DatabaseError, match="permission denied"):
-        run_as_app_role(f"TRUNCATE {table}")
+        run_in_platform_scope(f"TRUNCATE {table}")
 
 
 @pytest.mark.parametrize("table", TABLES)
@@ -94,7 +94,7 @@ def test_a_chain_entry_cannot_be_born_sealed(tenant: Tenant) -> None:
     with platform_scope():
         unused_event_id = AuditChainEntry.objects.order_by("-event_id").values_list("event_id", flat=True)[0] + 10**9
     with pytest.raises(DatabaseError, match="the audit chain is append-only: INSERT refused"):
-        run_as_app_role(
+        run_in_platform_scope(
             "INSERT INTO audit_auditchainentry (event_id, tenant_id, sequence, previous_hash, hash) "
             "VALUES (%s, %s, 99, repeat('0', 64), repeat('1', 64))",
             unused_event_id,
@@ -104,7 +104,7 @@ def test_a_chain_entry_cannot_be_born_sealed(tenant: Tenant) -> None:
 
 def test_purge_records_cannot_be_forged(tenant: Tenant) -> None:
     with pytest.raises(DatabaseError, match="append-only"):
-        run_as_app_role(
+        run_in_platform_scope(
             "INSERT INTO audit_auditpurge "
             "(tenant_id, purged_at, cutoff, through_sequence, through_hash, deleted_count) "
             "VALUES (%s, now(), now(), 1, repeat('0', 64), 1)",
@@ -114,13 +114,13 @@ def test_purge_records_cannot_be_forged(tenant: Tenant) -> None:
 
 def test_the_purge_function_refuses_a_cutoff_inside_the_retention_period(tenant: Tenant) -> None:
     with pytest.raises(DatabaseError, match="within the retention period"):
-        run_as_app_role("SELECT verity_audit_purge(%s, now())", tenant.pk)
+        run_in_platform_scope("SELECT verity_audit_purge(%s, now())", tenant.pk)
     with tenant_scope(tenant):
         assert AuditEvent.objects.count() == 2
 
 
 def test_the_purge_function_keeps_events_younger_than_the_cutoff(tenant: Tenant) -> None:
-    run_as_app_role("SELECT * FROM verity_audit_purge(%s)", tenant.pk)
+    run_in_platform_scope("SELECT * FROM verity_audit_purge(%s)", tenant.pk)
     with tenant_scope(tenant):
         assert AuditEvent.objects.count() == 2
         assert AuditChainEntry.objects.filter(sequence__isnull=False).count() == 2
@@ -168,7 +168,7 @@ def test_a_temporary_pg_class_cannot_fake_the_owner_check_of_the_guards(tenant: 
     # The guards let the table owner's purge function delete; a look-alike pg_class naming the
     # application role as the owner must not make the application role that owner.
     with pytest.raises(DatabaseError, match="audit events are append-only: DELETE refused"):
-        run_as_app_role(
+        run_in_platform_scope(
             "CREATE TEMPORARY TABLE pg_class AS "
             "SELECT 'audit_auditevent'::regclass::oid AS oid, (SELECT oid FROM pg_roles WHERE rolname = current_user) "
             "AS relowner; "
@@ -226,13 +226,13 @@ KEY_REFUSED = [
 @pytest.mark.parametrize(("sql", "message"), KEY_REFUSED)
 def test_signing_keys_refuse_every_write_but_adding_and_retiring(signing_key: int, sql: str, message: str) -> None:
     with pytest.raises(DatabaseError, match=message):
-        run_as_app_role(sql, *[signing_key] * sql.count("%s"))
+        run_in_platform_scope(sql, *[signing_key] * sql.count("%s"))
 
 
 def test_retiring_the_active_key_and_adding_its_successor_is_allowed(signing_key: int) -> None:
     from audit.models import SigningKey
 
-    run_as_app_role(
+    run_in_platform_scope(
         "UPDATE audit_signingkey SET valid_until = now() WHERE id = %s; "
         "INSERT INTO audit_signingkey (fingerprint, public_key_der, private_key_pem, valid_from, created_at) "
         "SELECT 'successor', public_key_der, private_key_pem, now(), now() FROM audit_signingkey WHERE id = %s",

@@ -24,6 +24,7 @@ from tests.factories import SubjectFactory, TenantFactory
 from verification.models import Subject
 from vision.clients import rekognition_client, reset_clients
 from vision.gateway import Gateway
+from vision.models import collection_name
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +70,10 @@ def test_gateway_call_audit_survives_business_rollback(stub: Stubber) -> None:
         with tenant_scope(tenant):
             subject = SubjectFactory(tenant=tenant)
             Gateway(tenant).call(
-                "IndexFaces", CollectionId="verity-x-s00", Image={"Bytes": _jpeg()}, ExternalImageId=subject.public_id
+                "IndexFaces",
+                CollectionId=collection_name(tenant=tenant, shard=0),
+                Image={"Bytes": _jpeg()},
+                ExternalImageId=subject.public_id,
             )
             raise BusinessFailure
 
