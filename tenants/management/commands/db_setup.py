@@ -37,7 +37,8 @@ def ensure_app_role(conninfo: dict[str, Any], role: str, password: str | None, *
 def grant_role(conninfo: dict[str, Any], role: str, member: str) -> None:
     """Let ``member`` take ``role`` (SET ROLE)."""
     with psycopg.connect(**conninfo, dbname="postgres", autocommit=True) as conn:
-        conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(role), sql.Identifier(member)))
+        if not conn.execute("SELECT pg_has_role(%s, %s, 'MEMBER')", [member, role]).fetchone()[0]:  # type: ignore[index]
+            conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(role), sql.Identifier(member)))
 
 
 def ensure_roles(conninfo: dict[str, Any]) -> list[str]:
