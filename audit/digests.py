@@ -27,7 +27,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from audit.cloudtrail import signing
@@ -39,7 +39,7 @@ from audit.services import chain_seal, record_system_event
 from audit.storage import trail_prefix
 from config.aws import aws_client
 from tenants.models import Tenant
-from tenants.scope import platform_scope, tenant_scope
+from tenants.scope import platform_scope, scope_connection, scope_database, tenant_scope
 
 logger = logging.getLogger(__name__)
 
@@ -114,12 +114,12 @@ def _store(key: signing.SigningKey) -> SigningKey:
 
 
 def _lock_signing_keys() -> None:
-    with connection.cursor() as cursor:
+    with scope_connection().cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [_SIGNING_KEYS_LOCK])
 
 
 def _create_first_key() -> SigningKey:
-    with transaction.atomic():
+    with transaction.atomic(using=scope_database()):
         _lock_signing_keys()
         existing = SigningKey.objects.order_by("valid_from").first()
         if existing is not None:
@@ -134,10 +134,9 @@ def signing_key_rotate(*, at: datetime | None = None) -> SigningKey:
     published validity must still cover every digest it signed.
     """
     at = (at or timezone.now()).replace(microsecond=0)
-    with transaction.atomic():
+    with platform_scope():  # every tenant's digests, and one transaction for the keys and the event
         _lock_signing_keys()
-        with platform_scope():
-            latest = AuditDigest.objects.order_by("-end_time").values_list("end_time", flat=True).first()
+        latest = AuditDigest.objects.order_by("-end_time").values_list("end_time", flat=True).first()
         if latest is not None and at < latest:
             raise ValueError(f"digests up to {latest:%Y-%m-%dT%H:%M:%SZ} are already signed; rotate at or after that")
         ring = signing_keyring()
@@ -231,7 +230,7 @@ def _digest_hour(
 ) -> AuditDigest | None:
     end = start + HOUR
     keyring = signing_keyring()
-    with tenant_scope(tenant), connection.cursor() as cursor:
+    with tenant_scope(tenant), scope_connection().cursor() as cursor:
         cursor.execute(
             "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", [f"verity.audit.digest:{tenant.pk}"]
         )
@@ -302,16 +301,13 @@ def _reference(digest: AuditDigest | None) -> DigestRef | None:
 def _oldest_open_transaction() -> datetime | None:
     """When the oldest other open transaction of this database began.
 
-    The application's sessions all use one role, whose own sessions it may see in
-    pg_stat_activity; an event's time is taken after its transaction began, so no event can
-    still arrive for an hour that ended before every open transaction started.
+    An event's time is taken after its transaction began, so no event can still arrive for an
+    hour that ended before every open transaction started. Events are written by the
+    application's and the platform's roles, which cannot see each other's sessions in
+    pg_stat_activity: the owner's ``verity_oldest_open_transaction`` sees them all.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT min(xact_start) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-            "AND backend_type = 'client backend' AND xact_start IS NOT NULL"
-        )
+    with scope_connection().cursor() as cursor:
+        cursor.execute("SELECT verity_oldest_open_transaction()")
         row = cursor.fetchone()
     return row[0] if row else None
 

@@ -1,13 +1,15 @@
 """Writes to the audit log: recording events, sealing the hash chain, exports, retention and purges.
 
-An event is inserted in the caller's transaction (a rolled-back change leaves no event) and
-*sealed* — given its place in the tenant's chain — by ``chain_seal`` right after that
-transaction commits. Sealing after commit, instead of locking the chain while inserting, means
-a request that records an event early (a gateway call) does not hold a tenant-wide lock until it
-commits, so a tenant's concurrent requests never queue behind each other's audit rows. The
-chain is still gapless and fork-free: the database seals under a per-tenant lock, hashing each
-event's stored canonical JSON exactly as ``audit.cloudtrail.records.record_hash`` does (which
-verification uses to recompute every hash).
+An event is inserted in the caller's transaction (a rolled-back change leaves no event), except
+what must outlive a rollback — a downstream AWS call that happened, a request's failure — which
+is committed at once on the ``audit`` connection (``commit_now``). Every event is *sealed* —
+given its place in the tenant's chain — by ``chain_seal`` right after its transaction commits.
+Sealing after commit, instead of locking the chain while inserting, means a request that
+records an event early does not hold a tenant-wide lock until it commits, so a tenant's
+concurrent requests never queue behind each other's audit rows. The chain is still gapless and
+fork-free: the database seals under a per-tenant lock, hashing each event's stored canonical
+JSON exactly as ``audit.cloudtrail.records.record_hash`` does (which verification uses to
+recompute every hash).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import psycopg
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
@@ -63,7 +65,7 @@ from config.api.middleware import current_request_id
 from config.api.network import client_ip
 from config.errors import InvalidInput
 from tenants.models import Tenant
-from tenants.scope import current_scope, platform_scope, tenant_scope
+from tenants.scope import current_scope, platform_scope, scope_connection, scope_database, tenant_scope
 
 if TYPE_CHECKING:
     from django.contrib.admin.models import LogEntry
@@ -80,6 +82,8 @@ MAX_IDENTITY_VALUE = 256
 MAX_ERROR_CODE = 128
 MAX_EXPORT_SPAN = timedelta(days=366)
 _READ_ONLY_PREFIXES = ("Describe", "Get", "List", "Search", "Detect", "Compare", "Head", "Lookup")
+# A second connection with the application's credentials, for events that commit on their own.
+AUDIT_DATABASE = "audit"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -125,9 +129,11 @@ def record_event(
     """Append one CloudTrail record to ``tenant``'s log (``None``: the platform's log).
 
     By default the row joins the caller's transaction, so it commits or rolls back with the
-    change it describes. ``commit_now=True`` writes and commits it on its own — for a failure
-    that must outlive the rolled-back request; it must then be called outside any transaction
-    (a durable block: nesting it raises ``RuntimeError``).
+    change it describes. ``commit_now=True`` writes and commits it at once in a transaction of
+    its own, so it stands whatever the caller's transaction does — for a failure that must
+    outlive the rolled-back request, and for a downstream call that really happened. It is
+    written on the ``audit`` connection (same credentials, another session), so the caller may
+    be inside a transaction of its own; its chain is sealed as soon as it commits.
 
     Parameters are reduced by the allow-list of ``audit.redaction`` for this event;
     ``request_id`` defaults to the current ``X-Request-Id``.
@@ -179,9 +185,8 @@ def record_event(
         canonical_json(record).decode("utf-8"),
     )
     with (
-        transaction.atomic(durable=True) if commit_now else nullcontext(),
-        _scope_of_chain(chain),
-        transaction.atomic(savepoint=False),
+        _independent_scope(chain) if commit_now else _scope_of_chain(chain),
+        transaction.atomic(using=scope_database(), savepoint=False),
     ):
         pk = _insert(row)
         _seal_after_commit(chain)
@@ -218,6 +223,7 @@ def _insert(row: Sequence[Any]) -> int:
     PostgreSQL parse and plan the statement every time; a server-binding psycopg cursor on the
     same connection (same session, same transaction) is prepared after a few executions.
     """
+    connection = scope_connection()
     connection.ensure_connection()
     raw = connection.connection
     cached: tuple[Any, psycopg.Cursor[Any]] | None = getattr(connection, "_verity_audit_cursor", None)
@@ -306,7 +312,14 @@ def _scope_of_chain(chain: int | None) -> AbstractContextManager[Any]:
     scope = current_scope()
     in_scope = scope is not None and (scope.all_tenants or (chain is not None and scope.tenant_id == chain))
     # The scope's database setting lives only as long as its transaction.
-    return nullcontext() if in_scope and connection.in_atomic_block else _own_scope(chain)
+    return nullcontext() if in_scope and scope_connection().in_atomic_block else _own_scope(chain)
+
+
+def _independent_scope(chain: int | None) -> AbstractContextManager[Any]:
+    """The chain's scope in a transaction of its own on the ``audit`` connection, committed on leaving."""
+    if chain is None:
+        return platform_scope(database=AUDIT_DATABASE, durable=True)
+    return tenant_scope(chain, database=AUDIT_DATABASE, durable=True)
 
 
 def _seal_after_commit(chain: int | None) -> None:
@@ -315,6 +328,7 @@ def _seal_after_commit(chain: int | None) -> None:
     Django replaces its list of commit callbacks at every commit and rollback, so a marker tied
     to that list object is forgotten exactly when the callbacks are.
     """
+    connection = scope_connection()
     pending = connection.run_on_commit
     marker: tuple[list[Any], set[int | None]] | None = getattr(connection, "_verity_audit_seals", None)
     if marker is None or marker[0] is not pending:
@@ -323,7 +337,7 @@ def _seal_after_commit(chain: int | None) -> None:
     if chain in marker[1]:
         return
     marker[1].add(chain)
-    transaction.on_commit(functools.partial(_seal_quietly, chain))
+    transaction.on_commit(functools.partial(_seal_quietly, chain), using=connection.alias)
 
 
 def _seal_quietly(chain: int | None) -> None:
@@ -349,9 +363,9 @@ def chain_seal(*, tenant_id: int | None, lock_timeout: str | None = None) -> int
     ``"2s"``); the default waits as long as it takes.
     """
     sealed = 0
-    own_transaction = not connection.in_atomic_block
     while True:
-        with _own_scope(tenant_id), connection.cursor() as cursor:
+        with _own_scope(tenant_id), scope_connection().cursor() as cursor:
+            own_transaction = len(scope_connection().atomic_blocks) == 1
             cursor.execute(
                 "SELECT verity_audit_seal(%s, %s, %s, %s)", [tenant_id, SEAL_BATCH, lock_timeout, own_transaction]
             )
@@ -681,6 +695,9 @@ def record_aws_call(
     eventSource is AWS's own (``rekognition.amazonaws.com``) and eventName the real operation;
     requestID is the Verity request that caused it, AWS's request id goes in additionalEventData.
     S3 object operations are data events; everything else is a management event, as in CloudTrail.
+
+    The call happened whatever becomes of the caller's transaction, so its event is committed
+    at once, on its own (``commit_now``): rolling back the business change never erases it.
     """
     is_object_operation = service == "s3" and operation.endswith(("Object", "Objects", "ObjectAttributes"))
     return record_event(
@@ -697,6 +714,7 @@ def record_aws_call(
         additional_event_data=additional_event_data,
         resources=resources,
         event_time=event_time,
+        commit_now=True,
     )
 
 
@@ -985,7 +1003,8 @@ def retention_purge(*, tenant: Tenant) -> int:
     """
     from audit.selectors import retention_days_of
 
-    with tenant_scope(tenant), connection.cursor() as cursor:
+    # Platform work (beat's retention job): the application role may not run the purge function.
+    with platform_scope(), scope_connection().cursor() as cursor:
         cursor.execute("SELECT deleted, cutoff, through_sequence FROM verity_audit_purge(%s)", [tenant.pk])
         deleted, cutoff, through_sequence = cursor.fetchone()
         if deleted:

@@ -102,15 +102,44 @@ TEMPLATES = [
     },
 ]
 
-# The application connects as a role that is neither superuser nor exempt from row-level
-# security (DATABASE_URL). Schema changes run as the owner role (DATABASE_OWNER_URL): commands
-# started with VERITY_DB_ROLE=owner (migrate, db_setup) connect as the owner. See tenants/rls.py.
+# Two login roles, neither superuser nor exempt from row-level security (tenants/rls.py):
+# ``verity_app`` (DATABASE_URL) serves tenants and sees one tenant's rows per transaction;
+# ``verity_platform`` (DATABASE_PLATFORM_URL) does platform-wide work (operators, beat jobs over
+# every tenant) and is used only inside ``platform_scope``. Each has a second connection for
+# audit events that must commit on their own (``audit``, ``audit_platform``; see
+# audit.services.record_event). Schema changes run as the owner role (DATABASE_OWNER_URL):
+# commands started with VERITY_DB_ROLE=owner (migrate, db_setup) connect as the owner.
 DATABASE_APP = env.db("DATABASE_URL", default="postgres://verity_app@127.0.0.1:5432/verity")
+# Unset, the platform role logs in to the application's database as verity_platform, without a password.
+DATABASE_PLATFORM = (
+    env.db("DATABASE_PLATFORM_URL")
+    if env.str("DATABASE_PLATFORM_URL", default="")
+    else DATABASE_APP | {"USER": "verity_platform", "PASSWORD": ""}
+)
 DATABASE_OWNER = env.db("DATABASE_OWNER_URL", default="postgres://postgres@127.0.0.1:5432/verity")
 DATABASE_APP_ROLE = DATABASE_APP["USER"]
-DATABASES = {"default": dict(DATABASE_OWNER if env.str("VERITY_DB_ROLE", default="app") == "owner" else DATABASE_APP)}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASE_PLATFORM_ROLE = DATABASE_PLATFORM["USER"]
+_AS_OWNER = env.str("VERITY_DB_ROLE", default="app") == "owner"
+DATABASES = {
+    alias: dict(DATABASE_OWNER if _AS_OWNER else credentials)
+    for alias, credentials in {
+        "default": DATABASE_APP,
+        "audit": DATABASE_APP,
+        "platform": DATABASE_PLATFORM,
+        "audit_platform": DATABASE_PLATFORM,
+    }.items()
+}
+for _database in DATABASES.values():
+    _database["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    _database["CONN_HEALTH_CHECKS"] = True
+# The connection a platform scope opened from a connection runs on (tenants.scope.platform_scope).
+VERITY_PLATFORM_DATABASES = {
+    "default": "platform",
+    "platform": "platform",
+    "audit": "audit_platform",
+    "audit_platform": "audit_platform",
+}
+DATABASE_ROUTERS = ["tenants.scope.ScopeRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

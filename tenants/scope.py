@@ -4,6 +4,20 @@ Everything that touches tenant-owned rows runs inside ``tenant_scope(tenant)`` (
 admin session, a Celery task). The scope opens a transaction and sets ``verity.tenant_id`` for
 that transaction only, which the row-level security policies read (see ``tenants/rls.py``);
 ``TenantScopedManager`` reads the context variable and refuses to run without it.
+
+Each scope runs as a database role, set for its transaction (``SET LOCAL ROLE``): a tenant
+scope as the application role, which row-level security confines to ``verity.tenant_id``; the
+platform scope as the platform role, the only one that sees every tenant. In production each
+role is a login of its own, so the SET is a no-op and tenant-serving connections simply do not
+hold the platform role's credentials; the test suite logs in once as a member of both and the
+SET is what gives each scope its rights.
+
+Each scope also names the database connection it runs on: a tenant scope the enclosing
+scope's, else ``default``; a platform scope the platform connection that goes with it
+(``VERITY_PLATFORM_DATABASES``: ``platform`` for ``default``, ``audit_platform`` for the audit
+log's ``audit``). ``database`` names another one (the audit log's, for writes that must commit
+on their own). ``ScopeRouter`` sends the ORM to the current scope's connection; raw SQL uses
+``scope_connection()``.
 """
 
 from __future__ import annotations
@@ -12,8 +26,11 @@ import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 
 class TenantScopeError(RuntimeError):
@@ -24,6 +41,7 @@ class TenantScopeError(RuntimeError):
 class Scope:
     tenant_id: int | None
     all_tenants: bool = False
+    database: str = DEFAULT_DB_ALIAS
 
 
 _current: contextvars.ContextVar[Scope | None] = contextvars.ContextVar("verity_scope", default=None)
@@ -41,38 +59,88 @@ def current_tenant_id() -> int:
     return scope.tenant_id
 
 
+def scope_database() -> str:
+    """The alias of the connection the current scope runs on (``default`` outside any scope)."""
+    scope = _current.get()
+    return scope.database if scope is not None else DEFAULT_DB_ALIAS
+
+
+def scope_connection() -> BaseDatabaseWrapper:
+    """The connection raw SQL of the current scope must use."""
+    return connections[scope_database()]
+
+
+class ScopeRouter:
+    """Sends every ORM query to the current scope's connection."""
+
+    def db_for_read(self, model: Any, **hints: Any) -> str:
+        return scope_database()
+
+    def db_for_write(self, model: Any, **hints: Any) -> str:
+        return scope_database()
+
+    def allow_relation(self, obj1: Any, obj2: Any, **hints: Any) -> bool:
+        return True  # every alias is the same database
+
+
+def _scope_role(scope: Scope) -> str:
+    return settings.DATABASE_PLATFORM_ROLE if scope.all_tenants else settings.DATABASE_APP_ROLE
+
+
 def _apply_database_setting(scope: Scope) -> None:
-    with connection.cursor() as cursor:
+    with connections[scope.database].cursor() as cursor:
         cursor.execute(
-            "SELECT set_config('verity.tenant_id', %s, true), set_config('verity.all_tenants', %s, true)",
-            ["" if scope.tenant_id is None else str(scope.tenant_id), "on" if scope.all_tenants else "off"],
+            "SELECT set_config('role', %s, true), set_config('verity.tenant_id', %s, true)",
+            [_scope_role(scope), "" if scope.tenant_id is None else str(scope.tenant_id)],
         )
 
 
+def _leave_scopes(database: str) -> None:
+    """Back to the connection's own role, with no tenant, for the rest of a caller's transaction."""
+    with connections[database].cursor() as cursor:
+        cursor.execute("RESET ROLE")
+        cursor.execute("SELECT set_config('verity.tenant_id', '', true)")
+
+
 @contextmanager
-def _enter(scope: Scope) -> Iterator[Scope]:
+def _enter(scope: Scope, *, durable: bool = False) -> Iterator[Scope]:
     token = _current.set(scope)
+    connection = connections[scope.database]
     try:
-        with transaction.atomic():
+        with transaction.atomic(using=scope.database, durable=durable):
             _apply_database_setting(scope)
             yield scope
     finally:
         _current.reset(token)
-        # Inside a caller's transaction the setting would outlive this scope: hand it back.
+        # Inside a caller's transaction the role and setting would outlive this scope (a
+        # savepoint's release keeps them): hand back the enclosing scope's, or none.
         if connection.in_atomic_block and not connection.needs_rollback:
-            _apply_database_setting(_current.get() or Scope(tenant_id=None))
+            outer = _current.get()
+            if outer is not None and outer.database == scope.database:
+                _apply_database_setting(outer)
+            else:
+                _leave_scopes(scope.database)
 
 
 @contextmanager
-def tenant_scope(tenant_or_id: object) -> Iterator[Scope]:
-    """Run the block as the given tenant (a Tenant or its primary key), in one transaction."""
+def tenant_scope(tenant_or_id: object, *, database: str | None = None, durable: bool = False) -> Iterator[Scope]:
+    """Run the block as the given tenant (a Tenant or its primary key), in one transaction.
+
+    The connection is the enclosing scope's, else ``default``; ``database`` names another one,
+    e.g. for a write that must commit on its own (``durable``: never nested in a transaction).
+    """
     tenant_id = int(getattr(tenant_or_id, "pk", tenant_or_id))  # type: ignore[call-overload]
-    with _enter(Scope(tenant_id=tenant_id)) as scope:
+    with _enter(Scope(tenant_id=tenant_id, database=database or scope_database()), durable=durable) as scope:
         yield scope
 
 
 @contextmanager
-def platform_scope() -> Iterator[Scope]:
-    """Run the block as a platform operator, who sees every tenant's rows."""
-    with _enter(Scope(tenant_id=None, all_tenants=True)) as scope:
+def platform_scope(*, database: str | None = None, durable: bool = False) -> Iterator[Scope]:
+    """Run the block as a platform operator, who sees every tenant's rows, on a platform connection.
+
+    The connection is the platform one that goes with the enclosing scope's (or ``database``'s):
+    only those log in with the platform role's credentials.
+    """
+    platform_database = settings.VERITY_PLATFORM_DATABASES[database or scope_database()]
+    with _enter(Scope(tenant_id=None, all_tenants=True, database=platform_database), durable=durable) as scope:
         yield scope

@@ -15,7 +15,7 @@ from botocore import xform_name
 from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.identity import IAM_SOURCE, verity_event_source
@@ -32,7 +32,7 @@ from tenants.models import (
     validate_api_key_rate_limit,
 )
 from tenants.policy import FULL_ACCESS_POLICY, PolicyError, validate_policy
-from tenants.scope import platform_scope, tenant_scope
+from tenants.scope import platform_scope, scope_connection, scope_database, tenant_scope
 from tenants.thresholds import validate_threshold
 from vision.models import FaceCollection, collection_name
 from vision.services import collections_ensure
@@ -318,7 +318,7 @@ def tenant_create(*, slug: str, name: str, region: str | None = None, shard_coun
         _create_storage(tenant, aws)
         provisioned.storage_bucket = tenant.storage_bucket
         provisioned.shard_count = tenant.shard_count
-        with transaction.atomic():
+        with transaction.atomic(using=scope_database()):
             tenant.save()
             aws.record(tenant)
             collections_ensure(tenant=tenant)
@@ -425,7 +425,7 @@ def idempotency_claim(*, tenant: Tenant, key: str, fingerprint: str) -> Idempote
     for the first request to finish and then replays its response instead of repeating the work.
     """
     with tenant_scope(tenant):
-        with connection.cursor() as cursor:
+        with scope_connection().cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"idem:{tenant.pk}:{key}"])
         cutoff = timezone.now() - timedelta(hours=settings.VERITY_IDEMPOTENCY_TTL_HOURS)
         record = IdempotencyRecord.objects.filter(key=key, created_at__gte=cutoff).first()

@@ -25,7 +25,7 @@ from audit.redaction import KEEP, register_event
 from audit.services import audited_by_services, record_change
 from config.errors import Conflict, InvalidInput
 from tenants.models import Membership, Role, Tenant
-from tenants.scope import tenant_scope
+from tenants.scope import scope_database, tenant_scope
 
 register_event(IAM_SOURCE, "CreateUser", request={"userName": KEEP, "role": KEEP})
 register_event(IAM_SOURCE, "UpdateUser", request={"userName": KEEP, "role": KEEP, "active": KEEP})
@@ -82,7 +82,7 @@ def tenant_user_create(
     validate_new_staff_user(username=username, role=role, email=email)
     user_model = get_user_model()
     try:
-        with tenant_scope(tenant), transaction.atomic():
+        with tenant_scope(tenant), transaction.atomic(using=scope_database()):
             user = user_model._default_manager.create_user(username=username, email=email, is_staff=True)
             membership = Membership.objects.create(tenant=tenant, user=user, role=role)
             record_change(

@@ -26,6 +26,7 @@ from audit.redaction import KEEP, register_event
 from audit.services import record_event
 from config.api.network import client_ip
 from tenants.models import Tenant
+from tenants.scope import scope_database
 
 RECOVERY_CODE_COUNT = 10
 TOTP_DIGITS = 6  # django-otp's default, which every authenticator made here uses
@@ -107,7 +108,7 @@ def totp_enrolment_confirm(*, request: HttpRequest, user: Any, device: TOTPDevic
         _record_check(request, user, passed=False, method="TOTP", stage="enrolment")
         return None
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
-    with transaction.atomic():
+    with transaction.atomic(using=scope_database()):
         TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
         StaticDevice.objects.filter(user=user).delete()
         device.confirmed = True
@@ -133,7 +134,7 @@ def second_factor_verify(*, request: HttpRequest, user: Any, token: str) -> Devi
     is_totp = token.isdigit() and len(token) == TOTP_DIGITS
     model: type[Device] = TOTPDevice if is_totp else StaticDevice
     verified: Device | None = None
-    with transaction.atomic():
+    with transaction.atomic(using=scope_database()):
         for device in model.objects.devices_for_user(user, confirmed=True).select_for_update():
             if device.verify_token(token):
                 verified = device

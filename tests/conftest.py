@@ -1,4 +1,13 @@
-"""Test harness: real PostgreSQL with the application role, moto for AWS, API clients per tenant."""
+"""Test harness: real PostgreSQL with the application role, moto for AWS, API clients per tenant.
+
+Both aliases log in as the suite's test role, a member of the application and the platform
+role whose connections start as the application role (tests/settings.py); each scope takes its
+own role for its transaction, so row-level security is in force as in production, while a
+test's platform work shares the test's transaction. A database test runs in pytest-django's
+rolled-back transaction on ``default``; the ``audit`` connection commits for real, as it does in
+production, so what it records outlives any rollback a test provokes (audit rows can never be
+deleted: each test's tenants are new, so they stay out of other tests' way).
+"""
 
 from __future__ import annotations
 
@@ -13,41 +22,74 @@ from django.conf import settings
 from django.db import connections
 from rest_framework.test import APIClient
 
-from tenants.management.commands.db_setup import ensure_app_role
+from audit.services import AUDIT_DATABASE
+from tenants.management.commands.db_setup import ensure_app_role, ensure_roles, grant_role, owner_conninfo
 from tenants.models import ApiKey, Tenant
 from tenants.services import apikey_create
 from tests.factories import TenantFactory
 
-OWNER_KEYS = ("USER", "PASSWORD", "HOST", "PORT")
+OWNER_KEYS = ("USER", "PASSWORD", "HOST", "PORT", "OPTIONS")
+TEST_DATABASES = ("default", AUDIT_DATABASE)
+# Each alias's own credentials, before the harness swaps in the owner's to migrate.
+OWNER = {"OPTIONS": {}} | settings.DATABASE_OWNER
+ROLE_CREDENTIALS = {alias: {key: settings.DATABASES[alias][key] for key in OWNER_KEYS} for alias in settings.DATABASES}
 
 
-def _swap_credentials(source: dict[str, Any]) -> None:
+def _swap_credentials(credentials: dict[str, dict[str, Any]]) -> None:
     for alias in connections:
         connections[alias].close()
         for key in OWNER_KEYS:
-            connections[alias].settings_dict[key] = source[key]
-            settings.DATABASES[alias][key] = source[key]
+            connections[alias].settings_dict[key] = credentials[alias][key]
+            settings.DATABASES[alias][key] = credentials[alias][key]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A database test may use the audit connection as well as the default one."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        uses_db = marker is not None or {"db", "transactional_db"} & set(getattr(item, "fixturenames", ()))
+        if uses_db and (marker is None or "databases" not in marker.kwargs):
+            kwargs = dict(marker.kwargs) if marker is not None else {}
+            args = marker.args if marker is not None else ()
+            item.add_marker(pytest.mark.django_db(*args, databases=TEST_DATABASES, **kwargs), append=False)
 
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
     """Create and migrate the test database as the owner role."""
-    owner = settings.DATABASE_OWNER
-    ensure_app_role(
-        {"host": owner["HOST"], "port": owner["PORT"] or None, "user": owner["USER"]}
-        | ({"password": owner["PASSWORD"]} if owner["PASSWORD"] else {}),
-        settings.DATABASE_APP_ROLE,
-        settings.DATABASE_APP.get("PASSWORD") or None,
-    )
-    _swap_credentials(owner)
+    conninfo = owner_conninfo()
+    ensure_roles(conninfo)
+    # The suite's one login: it may take either role but has no rights of its own (NOINHERIT).
+    ensure_app_role(conninfo, settings.TEST_LOGIN_ROLE, None, options="NOINHERIT")
+    for role in (settings.DATABASE_APP_ROLE, settings.DATABASE_PLATFORM_ROLE):
+        grant_role(conninfo, role, settings.TEST_LOGIN_ROLE)
+    _swap_credentials(dict.fromkeys(connections, OWNER))
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
     """Then run every test as the application role, so row-level security is in force."""
-    _swap_credentials(settings.DATABASE_APP)
+    _swap_credentials(ROLE_CREDENTIALS)
     yield
-    _swap_credentials(settings.DATABASE_OWNER)
+    _swap_credentials(dict.fromkeys(connections, OWNER))
+
+
+@pytest.fixture(autouse=True)
+def _audit_connection_commits(request: pytest.FixtureRequest) -> Iterator[None]:
+    """In a database test, take the audit connection out of the test's transaction.
+
+    It commits for real, as in production, so a test can roll back a business transaction and
+    still find what the audit connection committed. pytest-django rolls the reopened block back.
+    """
+    if request.node.get_closest_marker("django_db") is None:
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")
+    connection = connections[AUDIT_DATABASE]
+    test_block = connection.atomic_blocks[0]
+    test_block.__exit__(None, None, None)  # nothing was written on it yet
+    yield
+    test_block.__enter__()
 
 
 @pytest.fixture

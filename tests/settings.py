@@ -25,3 +25,15 @@ CACHES["default"]["LOCATION"] = REDIS_URL
 CACHES["default"]["KEY_PREFIX"] = f"{_TEST_PREFIX}-{_WORKER}"
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", REDIS_URL)
 CELERY_TASK_DEFAULT_QUEUE = _TEST_PREFIX
+
+# One login for every alias, a member of both the application and the platform role (created by
+# tests/conftest.py), whose own role on connecting is the application's; each scope sets its
+# role for its transaction (tenants/scope.py), so a test's platform work shares the test's
+# transaction and still runs with the platform role's rights, and no more.
+TEST_LOGIN_ROLE = "verity_test_login"
+DATABASES = {
+    alias: DATABASES[alias]  # noqa: F405 - from config.settings
+    | {"USER": TEST_LOGIN_ROLE, "PASSWORD": "", "OPTIONS": {"options": f"-c role={DATABASE_APP_ROLE}"}}  # noqa: F405
+    for alias in ("default", "audit")
+}
+VERITY_PLATFORM_DATABASES = {"default": "default", "audit": "audit"}

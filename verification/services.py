@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 
 from config.errors import Conflict, InvalidInput
 from tenants.models import Tenant
+from tenants.scope import scope_database
 from verification.models import Subject
 
 MAX_METADATA_BYTES = 4096
@@ -30,7 +31,7 @@ def subject_create(*, tenant: Tenant, external_id: str | None = None, metadata: 
     if external_id is not None and Subject.objects.filter(external_id=external_id).exists():
         raise Conflict(f"A subject with external_id {external_id!r} already exists.", code="external_id_conflict")
     try:
-        with transaction.atomic():
+        with transaction.atomic(using=scope_database()):
             return Subject.objects.create(tenant=tenant, external_id=external_id, metadata=metadata)
     except IntegrityError as exc:  # a concurrent request created it first
         raise Conflict(

@@ -142,7 +142,8 @@ call_recorders: list[CallRecorder] = []
 
 
 def register_call_recorder(recorder: CallRecorder) -> CallRecorder:
-    """Have ``recorder`` receive every call; it runs in the caller's thread and transaction.
+    """Have ``recorder`` receive every call; it runs in the caller's thread (the audit recorder
+    commits the call's event on its own connection, whatever the caller's transaction does).
 
     A recorder that raises fails the call: an audit trail that silently loses records is worse
     than a failed request.

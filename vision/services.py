@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from django.db import connection
-
 from tenants.models import Tenant
-from tenants.scope import tenant_scope
+from tenants.scope import scope_connection, tenant_scope
 from vision.errors import ResourceConflict
 from vision.gateway import Gateway
 from vision.models import FaceCollection, collection_name
@@ -34,7 +32,7 @@ def collections_ensure(*, tenant: Tenant) -> list[FaceCollection]:
     """
     gateway = Gateway(tenant)
     with tenant_scope(tenant):
-        with connection.cursor() as cursor:
+        with scope_connection().cursor() as cursor:
             # Serialises concurrent calls for one tenant until this transaction ends.
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"collections:{tenant.pk}"])
         existing = set(FaceCollection.objects.values_list("shard", flat=True))

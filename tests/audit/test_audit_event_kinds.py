@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.test import Client, RequestFactory
 
 from audit.identity import HIDDEN, system_identity
@@ -329,17 +328,6 @@ def test_a_rolled_back_change_leaves_no_event_but_commit_now_does(caller: Caller
 
     record(error_code="internal_error", commit_now=True)
     assert [event.error_code for event in stored(caller.tenant, event_name="CreateSubject")] == ["internal_error"]
-
-
-def test_commit_now_refuses_to_run_inside_a_transaction(caller: Caller) -> None:
-    with pytest.raises(RuntimeError, match="durable"), transaction.atomic(), transaction.atomic():
-        record_event(
-            tenant=caller.tenant,
-            event_source="verification.verity.local",
-            event_name="CreateSubject",
-            identity=system_identity(caller.tenant),
-            commit_now=True,
-        )
 
 
 def test_unknown_event_type_is_a_programming_error(caller: Caller) -> None:

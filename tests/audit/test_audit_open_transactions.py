@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from audit.digests import CLOCK_SKEW, _oldest_open_transaction, digest_pending_hours, floor_hour
 from tenants.models import Tenant
+from tenants.scope import tenant_scope
 from tests.audit.events import record_verification_event
 from tests.committed import connect_as
 from tests.factories import TenantFactory
@@ -22,9 +23,9 @@ pytestmark = pytest.mark.django_db
 
 
 @contextmanager
-def open_transaction_elsewhere() -> Iterator[datetime]:
-    """Another session of the application role with a transaction open; yields when it began."""
-    with connect_as(settings.DATABASE_APP) as other, other.transaction(force_rollback=True):
+def open_transaction_elsewhere(role: dict[str, Any] | None = None) -> Iterator[datetime]:
+    """Another session (of the application role by default) with a transaction open; yields when it began."""
+    with connect_as(role or settings.DATABASE_APP) as other, other.transaction(force_rollback=True):
         row: Any = other.execute("SELECT now()").fetchone()  # now() is the transaction's start
         yield row[0]
 
@@ -35,6 +36,12 @@ def test_the_oldest_open_transaction_of_another_session_is_found() -> None:
     with connection.cursor() as cursor:  # activity is read once per transaction, and the test runs in one
         cursor.execute("SELECT pg_stat_clear_snapshot()")
     assert _oldest_open_transaction() != began
+
+
+def test_a_tenant_digest_sees_the_open_transaction_of_the_platform_role() -> None:
+    """pg_stat_activity hides another role's sessions; platform work writes audit events too."""
+    with tenant_scope(TenantFactory()), open_transaction_elsewhere(settings.DATABASE_PLATFORM) as began:
+        assert _oldest_open_transaction() == began
 
 
 def test_no_hour_is_digested_while_a_transaction_begun_before_its_end_is_open(

@@ -36,9 +36,10 @@ _ACTIVATE = (
 
 
 def database_url() -> str:
-    database = settings.DATABASES["default"]
-    password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
-    return f"postgres://{database['USER']}{password}@{database['HOST']}:{database['PORT'] or 5432}/{database['NAME']}"
+    """The test database, as the application role (the suite's own login is not a production role)."""
+    database, app = settings.DATABASES["default"], settings.DATABASE_APP
+    password = f":{app['PASSWORD']}" if app["PASSWORD"] else ""
+    return f"postgres://{app['USER']}{password}@{database['HOST']}:{database['PORT'] or 5432}/{database['NAME']}"
 
 
 @pytest.fixture
