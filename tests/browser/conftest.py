@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
+from django.db import connections
 from django.db.backends.signals import connection_created
 
-from tests.conftest import _swap_credentials
+from tests.conftest import OWNER, ROLE_CREDENTIALS, _swap_credentials
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -61,14 +61,14 @@ def _skip_triggers(sender: Any, connection: Any, **kwargs: Any) -> None:
 def _application_role_after_flush() -> Iterator[None]:
     yield
     connection_created.disconnect(_skip_triggers)
-    _swap_credentials(settings.DATABASE_APP)
+    _swap_credentials(ROLE_CREDENTIALS)
 
 
 @pytest.fixture
 def transactional_db(_application_role_after_flush: None, transactional_db: None) -> Iterator[None]:
     """pytest-django's, with its flush (which runs right after this teardown) done as the owner."""
     yield
-    _swap_credentials(settings.DATABASE_OWNER)
+    _swap_credentials(dict.fromkeys(connections, OWNER))
     connection_created.connect(_skip_triggers)
 
 

@@ -24,6 +24,7 @@ def owner(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
     """A connection to the test database as the owner; the test's own work is rolled back by the test."""
     owner_settings = dict(connections["default"].settings_dict)
     owner_settings.update({key: settings.DATABASE_OWNER[key] for key in ("USER", "PASSWORD", "HOST", "PORT")})
+    owner_settings["OPTIONS"] = {}  # the suite's login takes the application role through its options
     connections.settings["owner"] = owner_settings
     try:
         with django_db_blocker.unblock():
@@ -100,7 +101,11 @@ def test_migrating_as_the_owner_secures_every_tenant_owned_table_from_a_bare_sch
 
 
 @pytest.mark.django_db
-def test_migrating_as_the_application_role_leaves_security_to_the_owner() -> None:
+def test_migrating_as_the_application_role_leaves_security_to_the_owner(monkeypatch: pytest.MonkeyPatch) -> None:
     """The app role may not alter tables; the hook must skip rather than fail its migrate."""
-    assert connection.settings_dict["USER"] == settings.DATABASE_APP_ROLE
+    # The suite logs in as a test login that acts as the application role; configure it as that role.
+    monkeypatch.setitem(connection.settings_dict, "USER", settings.DATABASE_APP_ROLE)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        assert cursor.fetchone() == (settings.DATABASE_APP_ROLE,)
     on_post_migrate(sender=None)
