@@ -64,6 +64,7 @@ from audit.redaction import redact, rules_for, scrub_text
 from config.api.middleware import current_request_id
 from config.api.network import client_ip
 from config.errors import InvalidInput
+from tenants.keys import bearer_token, key_prefix_of
 from tenants.models import Tenant
 from tenants.scope import current_scope, platform_scope, scope_connection, scope_database, tenant_scope
 
@@ -428,9 +429,6 @@ def record_api_request(
 
 
 def _presented_prefix(request: HttpRequest) -> str | None:
-    from tenants.middleware import bearer_token
-    from tenants.services import key_prefix_of
-
     token = bearer_token(request)
     return key_prefix_of(token) if token else None
 

@@ -8,16 +8,12 @@ from django.http import HttpRequest, HttpResponse
 
 from audit.services import record_api_request
 from config.api.throttling import anonymous_request_refusal
+from tenants.keys import bearer_token
 from tenants.scope import platform_scope, tenant_scope
 from tenants.selectors import api_key_resolve, membership_for_user
 from tenants.services import apikey_mark_used
 
 API_PREFIX = "/v1/"
-
-
-def bearer_token(request: HttpRequest) -> str | None:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
 class TenantScopeMiddleware:

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from tenants.keys import hash_key_secret, key_prefix_of
 from tenants.models import ApiKey, Tenant, Threshold
 from tenants.scope import tenant_scope
-from tenants.services import hash_key_secret, key_prefix_of
 from tenants.thresholds import THRESHOLDS
 
 

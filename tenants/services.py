@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import secrets
-import string
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,6 +21,7 @@ from audit.redaction import KEEP, register_event
 from audit.services import audited_by_services, record_aws_call, record_change
 from config.aws import aws_client
 from config.errors import Conflict, InvalidInput
+from tenants.keys import KEY_ID_LENGTH, KEY_SECRET_LENGTH, hash_key_secret, random_key_string
 from tenants.models import (
     ApiKey,
     ApiKeyMode,
@@ -51,30 +50,7 @@ register_event(TENANTS_SOURCE, "PutThreshold", request={"operation": KEEP, "face
 register_event(TENANTS_SOURCE, "DeleteThreshold", request={"operation": KEEP, "faceModelVersion": KEEP})
 audited_by_services(ApiKey, Threshold)
 
-_ALPHABET = string.ascii_letters + string.digits
-_KEY_ID_LENGTH = 12
-_KEY_SECRET_LENGTH = 40  # 40 base62 characters ≈ 238 bits of entropy.
 KMS_KEY_DELETION_WINDOW_DAYS = 7
-
-
-def _random_string(length: int) -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
-
-
-def hash_key_secret(token: str) -> str:
-    # The token carries ~238 random bits, so a fast hash is enough; a slow KDF would only add latency.
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def key_prefix_of(token: str) -> str | None:
-    """The public part of a token (``vk_live_`` + 12 characters), or None if it is malformed."""
-    for mode in ApiKeyMode.values:
-        marker = f"vk_{mode}_"
-        if token.startswith(marker) and len(token) == len(marker) + _KEY_ID_LENGTH + _KEY_SECRET_LENGTH:
-            body = token[len(marker) :]
-            if all(ch in _ALPHABET for ch in body):
-                return token[: len(marker) + _KEY_ID_LENGTH]
-    return None
 
 
 @dataclass(frozen=True)
@@ -109,8 +85,8 @@ def apikey_create(
         validate_api_key_rate_limit(rate_limit, tenant=tenant)
     except ValidationError as exc:
         raise InvalidInput(exc.messages[0], code=exc.code or "invalid_rate_limit") from exc
-    prefix = f"vk_{mode}_{_random_string(_KEY_ID_LENGTH)}"
-    token = prefix + _random_string(_KEY_SECRET_LENGTH)
+    prefix = f"vk_{mode}_{random_key_string(KEY_ID_LENGTH)}"
+    token = prefix + random_key_string(KEY_SECRET_LENGTH)
     with tenant_scope(tenant):
         api_key = ApiKey.objects.create(
             tenant=tenant,
