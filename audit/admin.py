@@ -18,10 +18,11 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from audit.exports import export_request
 from audit.identity import user_identity
 from audit.models import AuditEvent, AuditExport, AuditSettings, ExportDestination, ExportStatus
+from audit.retention import audit_settings_set
 from audit.selectors import Outcome, export_download_link
-from audit.services import audit_settings_set, export_request
 from config.errors import DomainError
 from tenants.admin import TenantOwnedAdmin
 from tenants.admin_site import domain_errors_as_form_errors

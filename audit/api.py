@@ -18,11 +18,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from audit.digests import public_keys
+from audit.exports import EXPORT_FAILED_CODE, EXPORT_FAILED_MESSAGE, export_request
 from audit.identity import api_key_identity
 from audit.models import AuditEvent, AuditExport, ExportDestination, ExportFormat, ExportStatus
 from audit.redaction import HIDE, KEEP, Spec, register_action
 from audit.selectors import Outcome, event_get, event_list, export_download_link, export_get
-from audit.services import EXPORT_FAILED_CODE, EXPORT_FAILED_MESSAGE, export_request
 from config.api.pagination import CursorPagination, page_of
 from config.api.serializers import StrictInputSerializer
 from config.api.views import IDEMPOTENCY_PARAMETER, ApiView

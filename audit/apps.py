@@ -12,12 +12,12 @@ class AuditConfig(AppConfig):
 
         # Sign-in, sign-out and admin changes are Django's own signals: the audit app listens to
         # them itself, so no other app has to remember to.
-        from audit.services import connect_admin_signals
+        from audit.recording import connect_admin_signals
 
         connect_admin_signals()
 
         # Every Rekognition call the gateway makes becomes a rekognition.amazonaws.com event.
-        from audit.services import record_gateway_call
+        from audit.recording import record_gateway_call
         from vision.gateway import CallRecord, register_call_recorder
 
         def record(call: CallRecord) -> None:

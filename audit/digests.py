@@ -35,7 +35,7 @@ from audit.cloudtrail.export import GZIP_WBITS, SIGNATURE_SUFFIX, DigestRef, Sin
 from audit.cloudtrail.layout import parse_digest_file_key
 from audit.identity import verity_event_source
 from audit.models import AuditDigest, AuditEvent, SigningKey
-from audit.services import chain_seal, record_system_event
+from audit.recording import chain_seal, record_system_event
 from audit.storage import trail_prefix
 from config.aws import aws_client
 from tenants.models import Tenant

@@ -3,7 +3,7 @@
 ``AuditEvent`` rows are append-only in the database itself (triggers, see migration 0002): the
 application role can insert them, never change or delete them. Each event is chained to the
 tenant's previous one by SHA-256 when it is *sealed*, right after the writing transaction
-commits (see ``audit.services.chain_seal``); the chain lives in ``AuditChainEntry``.
+commits (see ``audit.recording.chain_seal``); the chain lives in ``AuditChainEntry``.
 """
 
 from __future__ import annotations

@@ -15,9 +15,11 @@ from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, Rea
 from celery import shared_task
 
 from audit.digests import digest_pending_hours
+from audit.exports import export_run
 from audit.identity import anonymous_identity, verity_event_source
 from audit.models import AuditChainEntry, AuditExport, EventType
-from audit.services import chain_seal, export_run, record_event, retention_purge
+from audit.recording import chain_seal, record_event
+from audit.retention import retention_purge
 from config.api.throttling import UNKNOWN_SOURCE
 from config.ratelimit import closed_floods
 from tenants.models import Tenant, TenantStatus

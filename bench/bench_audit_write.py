@@ -35,7 +35,7 @@ from django.db import connection  # noqa: E402 - after django.setup()
 
 from audit.identity import api_key_identity, resource  # noqa: E402
 from audit.models import AuditChainEntry  # noqa: E402
-from audit.services import record_event  # noqa: E402
+from audit.recording import record_event  # noqa: E402
 from tenants.models import ApiKey, Tenant, TenantStatus  # noqa: E402
 from tenants.scope import tenant_scope  # noqa: E402
 

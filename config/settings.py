@@ -107,7 +107,7 @@ TEMPLATES = [
 # ``verity_platform`` (DATABASE_PLATFORM_URL) does platform-wide work (operators, beat jobs over
 # every tenant) and is used only inside ``platform_scope``. Each has a second connection for
 # audit events that must commit on their own (``audit``, ``audit_platform``; see
-# audit.services.record_event). Schema changes run as the owner role (DATABASE_OWNER_URL):
+# audit.recording.record_event). Schema changes run as the owner role (DATABASE_OWNER_URL):
 # commands started with VERITY_DB_ROLE=owner (migrate, db_setup) connect as the owner.
 DATABASE_APP = env.db("DATABASE_URL", default="postgres://verity_app@127.0.0.1:5432/verity")
 # Unset, the platform role logs in to the application's database as verity_platform, without a password.

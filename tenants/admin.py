@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from audit.services import record_bulk_admin_deletions
+from audit.recording import record_bulk_admin_deletions
 from config.ratelimit import parse_rate
 from tenants.admin_site import ShownOnce, VerityModelAdmin, domain_errors_as_form_errors, show_once
 from tenants.models import ApiKey, Membership, Role, Tenant, Threshold

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from audit.services import record_api_request
+from audit.recording import record_api_request
 from config.api.throttling import anonymous_request_refusal
 from tenants.keys import bearer_token
 from tenants.scope import platform_scope, tenant_scope

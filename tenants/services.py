@@ -17,8 +17,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.identity import IAM_SOURCE, verity_event_source
+from audit.recording import audited_by_services, record_aws_call, record_change
 from audit.redaction import KEEP, register_event
-from audit.services import audited_by_services, record_aws_call, record_change
 from config.aws import aws_client
 from config.errors import Conflict, InvalidInput
 from tenants.keys import KEY_ID_LENGTH, KEY_SECRET_LENGTH, hash_key_secret, random_key_string

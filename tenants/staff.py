@@ -21,8 +21,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from audit.identity import IAM_SOURCE
+from audit.recording import audited_by_services, record_change
 from audit.redaction import KEEP, register_event
-from audit.services import audited_by_services, record_change
 from config.errors import Conflict, InvalidInput
 from tenants.models import Membership, Role, Tenant
 from tenants.scope import scope_database, tenant_scope

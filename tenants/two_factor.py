@@ -22,8 +22,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.identity import IAM_SOURCE, user_identity, verity_event_source
 from audit.models import EventType
+from audit.recording import record_event
 from audit.redaction import KEEP, register_event
-from audit.services import record_event
 from config.api.network import client_ip
 from tenants.models import Tenant
 from tenants.scope import scope_database

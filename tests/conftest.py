@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import connections
 from rest_framework.test import APIClient
 
-from audit.services import AUDIT_DATABASE
+from audit.recording import AUDIT_DATABASE
 from tenants.management.commands.db_setup import ensure_app_role, ensure_roles, grant_role, owner_conninfo
 from tenants.models import ApiKey, Tenant
 from tenants.services import apikey_create

@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.services import record_api_request
+from audit.recording import record_api_request
 from config.api.pagination import CursorPagination
 from config.errors import InvalidInput
 from tenants.authentication import api_key_of

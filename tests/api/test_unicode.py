@@ -6,7 +6,7 @@ import pytest
 from django.test import RequestFactory
 
 from audit.models import AuditEvent
-from audit.services import record_api_request
+from audit.recording import record_api_request
 from tenants.scope import tenant_scope
 from tests.conftest import Caller
 from verification.models import Subject

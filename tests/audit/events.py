@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from audit.identity import system_identity
-from audit.services import RecordedEvent, record_event
+from audit.recording import RecordedEvent, record_event
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
 

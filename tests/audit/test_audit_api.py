@@ -14,7 +14,7 @@ import requests
 
 from audit.identity import api_key_identity
 from audit.models import AuditExport, ExportStatus
-from audit.services import record_event
+from audit.recording import record_event
 from audit.tasks import run_export
 from tenants.models import Tenant
 from tenants.scope import tenant_scope

@@ -10,7 +10,7 @@ from django.db import DatabaseError, connection, transaction
 
 from audit.identity import system_identity
 from audit.models import AuditChainEntry, AuditEvent
-from audit.services import chain_seal, record_event
+from audit.recording import chain_seal, record_event
 from tenants.models import Tenant
 from tenants.scope import platform_scope, tenant_scope
 from tests.audit.events import record_verification_event

@@ -15,8 +15,8 @@ from PIL import Image
 
 from audit.identity import system_identity
 from audit.models import AuditChainEntry, AuditEvent
+from audit.recording import record_event
 from audit.selectors import chain_verify
-from audit.services import record_event
 from config.aws import aws_client, reset_clients
 from tenants import services as tenant_services
 from tenants.models import Tenant

@@ -12,13 +12,7 @@ from django.test import Client, RequestFactory
 
 from audit.identity import HIDDEN, system_identity
 from audit.models import AuditEvent
-from audit.services import (
-    record_api_request,
-    record_aws_call,
-    record_event,
-    record_gateway_call,
-    record_system_event,
-)
+from audit.recording import record_api_request, record_aws_call, record_event, record_gateway_call, record_system_event
 from config.api.middleware import current_request_id
 from tenants.models import Role, Tenant
 from tenants.scope import platform_scope, tenant_scope

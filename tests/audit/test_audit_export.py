@@ -17,9 +17,9 @@ from django.core.management import CommandError, call_command
 
 from audit.api import ExportOutput
 from audit.cloudtrail.layout import LOG_FILE_KEY_PATTERN
+from audit.exports import EXPORT_FAILED_MESSAGE, export_request, export_run
 from audit.identity import system_identity
 from audit.models import AuditEvent, AuditExport, ExportDestination, ExportStatus
-from audit.services import EXPORT_FAILED_MESSAGE, export_request, export_run
 from audit.storage import export_bundle_key, export_prefix
 from config.aws import aws_client
 from tenants.models import Tenant

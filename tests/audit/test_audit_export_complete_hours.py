@@ -13,9 +13,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from audit.cloudtrail.validate import validate_export
+from audit.exports import export_request, export_run
 from audit.identity import system_identity
 from audit.models import ExportDestination
-from audit.services import export_request, export_run
 from config.errors import InvalidInput
 from tenants.models import Tenant
 from tests.audit.events import record_verification_event

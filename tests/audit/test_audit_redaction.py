@@ -11,8 +11,8 @@ import pytest
 
 from audit.identity import HIDDEN, system_identity
 from audit.models import AuditEvent
+from audit.recording import record_aws_call, record_event
 from audit.redaction import KEEP, ListOf, redact, scrub_text
-from audit.services import record_aws_call, record_event
 from tenants.scope import tenant_scope
 from tests.conftest import Caller
 

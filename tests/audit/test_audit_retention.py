@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from audit.digests import digest_pending_hours, floor_hour
 from audit.models import AuditChainEntry, AuditEvent, AuditPurge, AuditSettings
+from audit.recording import chain_seal
+from audit.retention import audit_settings_set, retention_purge
 from audit.selectors import chain_verify
-from audit.services import audit_settings_set, chain_seal, retention_purge
 from config.errors import InvalidInput
 from tenants.models import Tenant
 from tenants.scope import tenant_scope

@@ -17,10 +17,11 @@ from django.utils import timezone
 
 from audit import tasks
 from audit.digests import floor_hour
+from audit.exports import export_request
 from audit.identity import system_identity
 from audit.models import AuditChainEntry, AuditDigest, AuditEvent, ExportDestination
+from audit.retention import audit_settings_set
 from audit.selectors import chain_verify
-from audit.services import audit_settings_set, export_request
 from tenants.models import Tenant, TenantStatus
 from tenants.scope import tenant_scope
 from tests.audit.events import record_verification_event
@@ -40,19 +41,23 @@ def unsealed(tenant: Tenant) -> int:
 
 
 class Enqueued:
-    """Records what a task's ``delay`` was given, after a JSON round trip (what the broker does)."""
+    """Records the arguments a task is sent with, after a JSON round trip (what the broker does).
+
+    It stands in for the task's ``apply_async``, which both ``delay`` and a signature made by the
+    task's name (how a service enqueues without importing its task) end in.
+    """
 
     def __init__(self) -> None:
         self.calls: list[list[Any]] = []
 
-    def __call__(self, *args: Any, **kwargs: Any) -> None:
+    def __call__(self, args: Any = (), kwargs: Any = None, **options: Any) -> None:
         assert not kwargs
         self.calls.append(json.loads(json.dumps(list(args))))
 
     @classmethod
-    def instead_of_delay(cls, monkeypatch: pytest.MonkeyPatch, task: Any) -> Enqueued:
+    def instead_of_sending(cls, monkeypatch: pytest.MonkeyPatch, task: Any) -> Enqueued:
         enqueued = cls()
-        monkeypatch.setattr(task, "delay", enqueued)
+        monkeypatch.setattr(task, "apply_async", enqueued)
         return enqueued
 
 
@@ -89,7 +94,7 @@ def test_digest_all_tenants_enqueues_one_digest_per_active_tenant_and_each_deliv
     add_events(active, 2)
     suspended = TenantFactory(status=TenantStatus.SUSPENDED)
     offboarded = TenantFactory(status=TenantStatus.OFFBOARDED)
-    enqueued = Enqueued.instead_of_delay(monkeypatch, tasks.digest_tenant)
+    enqueued = Enqueued.instead_of_sending(monkeypatch, tasks.digest_tenant)
 
     count = tasks.digest_all_tenants()
 
@@ -180,7 +185,7 @@ def test_purge_all_tenants_enqueues_a_purge_for_every_tenant_and_each_purges(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     tenants_now = [TenantFactory(), TenantFactory(status=TenantStatus.OFFBOARDED)]
-    enqueued = Enqueued.instead_of_delay(monkeypatch, tasks.purge_tenant)
+    enqueued = Enqueued.instead_of_sending(monkeypatch, tasks.purge_tenant)
 
     count = tasks.purge_all_tenants()
 
@@ -207,7 +212,7 @@ def test_a_bundle_export_is_enqueued_once_its_request_commits_with_json_argument
     monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
 ) -> None:
     tenant = TenantFactory()
-    enqueued = Enqueued.instead_of_delay(monkeypatch, tasks.run_export)
+    enqueued = Enqueued.instead_of_sending(monkeypatch, tasks.run_export)
 
     with django_capture_on_commit_callbacks() as callbacks:
         export = _request_bundle_export(tenant)
@@ -226,7 +231,7 @@ def test_a_bundle_export_whose_request_rolls_back_is_never_enqueued(
     monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
 ) -> None:
     tenant = TenantFactory()
-    enqueued = Enqueued.instead_of_delay(monkeypatch, tasks.run_export)
+    enqueued = Enqueued.instead_of_sending(monkeypatch, tasks.run_export)
 
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,

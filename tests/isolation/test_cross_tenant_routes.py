@@ -23,9 +23,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audit.exports import export_request
 from audit.identity import system_identity
 from audit.models import AuditEvent, AuditExport, AuditSettings
-from audit.services import export_request, record_event
+from audit.recording import record_event
 from tenants.models import Role, Tenant, Threshold
 from tenants.scope import platform_scope, tenant_scope
 from tenants.services import apikey_create

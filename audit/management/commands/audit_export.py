@@ -11,9 +11,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from audit.exports import export_request, export_run
 from audit.identity import system_identity
 from audit.models import ExportDestination, ExportFormat
-from audit.services import export_request, export_run
 from config.errors import DomainError
 from tenants.models import Tenant
 
