@@ -34,6 +34,8 @@ test: db
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(PY) bin/check_import_cycles.py
 
 format: setup
 	$(VENV)/bin/ruff format .
