@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import os
 
-os.environ["VERITY_TEST"] = "1"  # before config.settings: it then skips .env
+# Before config.settings: it then skips .env; the suite asks for development settings (a caller may
+# still choose production) and never reads the file `make run` writes for other shells.
+os.environ["VERITY_TEST"] = "1"
+os.environ.setdefault("VERITY_ENV", "development")
+os.environ["VERITY_LOCAL_ENV_FILE"] = ""
 
 from config.settings import *  # noqa: F403 - the project's settings, then the overrides below
 from config.settings import CACHES
