@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tenants.models import Role
 from tenants.services import apikey_create
@@ -128,3 +128,32 @@ def test_a_reviewer_passes_the_second_factor_and_gets_no_revoke_action(browser: 
     browser.get(f"{live_server.url}/admin/tenants/apikey/")
     assert issued.api_key.prefix in browser.page_source
     assert "revoke" not in _actions(browser)
+
+
+def test_a_tenant_admin_adds_a_colleague_without_a_user_picker_and_sees_the_link_once(
+    browser: Any, live_server: Any
+) -> None:
+    admin = MembershipFactory(role=Role.TENANT_ADMIN)
+    device = TOTPDevice.objects.create(user=admin.user, name="phone", confirmed=True)
+    outsider = MembershipFactory(role=Role.TENANT_ADMIN)  # another tenant's staff
+
+    _sign_in_with_password(browser, live_server.url, admin.user.username)
+    _fill(browser, {"id_code": _code(device.bin_key)})
+    _submit(browser, browser.find_element(By.CSS_SELECTOR, "input[type=submit][value=Verify]"))
+
+    browser.get(f"{live_server.url}/admin/tenants/membership/add/")
+    assert not browser.find_elements(By.ID, "id_user")  # nobody outside the tenant can be picked
+    assert outsider.user.username not in browser.page_source
+    _fill(browser, {"id_username": "new-colleague", "id_email": "colleague@example.com"})
+    Select(browser.find_element(By.ID, "id_role")).select_by_value(Role.REVIEWER)
+    _submit(browser, browser.find_element(By.NAME, "_save"))
+    link = browser.find_element(By.ID, "shown-once-secret").text
+    assert "/admin/password/set/" in link
+    for cookie in browser.get_cookies():
+        assert link.rsplit("/", 2)[-2] not in cookie["value"]
+
+    _submit(browser, browser.find_element(By.LINK_TEXT, "Done"))
+    listed = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, "#result_list tbody th")]
+    assert "new-colleague" in listed
+    assert outsider.user.username not in browser.page_source
+    assert link not in browser.page_source
