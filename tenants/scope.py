@@ -59,6 +59,30 @@ def current_tenant_id() -> int:
     return scope.tenant_id
 
 
+def require_scope(tenant: object | None = None, *, platform: bool = False) -> Scope:
+    """The current scope, when it is the one a service needs; raises ``TenantScopeError`` otherwise.
+
+    Services call this instead of opening a scope: edges (middleware, admin, task bodies,
+    management commands) enter it. ``tenant`` (a Tenant or its primary key): a scope of that
+    tenant, or the platform scope, which sees every tenant; neither: any tenant's scope;
+    ``platform``: the platform scope.
+    """
+    scope = _current.get()
+    if scope is None:
+        raise TenantScopeError("No scope is active: an edge must enter one before calling a service.")
+    if platform:
+        if not scope.all_tenants:
+            raise TenantScopeError("This needs the platform scope.")
+        return scope
+    if scope.all_tenants:
+        if tenant is None:
+            raise TenantScopeError("This needs a tenant's scope, not the platform scope.")
+        return scope
+    if tenant is not None and scope.tenant_id != int(getattr(tenant, "pk", tenant)):  # type: ignore[call-overload]
+        raise TenantScopeError("The active scope belongs to another tenant.")
+    return scope
+
+
 def scope_database() -> str:
     """The alias of the connection the current scope runs on (``default`` outside any scope)."""
     scope = _current.get()
