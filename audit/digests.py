@@ -19,7 +19,8 @@ from __future__ import annotations
 import base64
 import logging
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,12 +35,12 @@ from audit.cloudtrail import signing
 from audit.cloudtrail.export import GZIP_WBITS, SIGNATURE_SUFFIX, DigestRef, Sink, write_export
 from audit.cloudtrail.layout import parse_digest_file_key
 from audit.identity import verity_event_source
-from audit.models import AuditDigest, AuditEvent, SigningKey
+from audit.models import AuditDigest, AuditEvent, SigningKey, records_in_order
 from audit.recording import chain_seal, record_system_event
 from audit.storage import trail_prefix
 from config.aws import aws_client
 from tenants.models import Tenant
-from tenants.scope import platform_scope, scope_connection, scope_database, tenant_scope
+from tenants.scope import require_scope, scope_connection, scope_database
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +135,8 @@ def signing_key_rotate(*, at: datetime | None = None) -> SigningKey:
     published validity must still cover every digest it signed.
     """
     at = (at or timezone.now()).replace(microsecond=0)
-    with platform_scope():  # every tenant's digests, and one transaction for the keys and the event
+    require_scope(platform=True)  # every tenant's digests
+    with transaction.atomic():  # one transaction for the keys and the event
         _lock_signing_keys()
         latest = AuditDigest.objects.order_by("-end_time").values_list("end_time", flat=True).first()
         if latest is not None and at < latest:
@@ -203,10 +205,10 @@ def digest_pending_hours(
     """Deliver and sign every complete hour not yet digested, oldest first; return the new digests."""
     from audit.storage import S3Sink
 
+    require_scope(tenant)
     until = complete_hours_end(now)
-    with tenant_scope(tenant):
-        last = AuditDigest.objects.order_by("-end_time").first()
-        first_event = AuditEvent.objects.order_by("event_time").values_list("event_time", flat=True).first()
+    last = AuditDigest.objects.order_by("-end_time").first()
+    first_event = AuditEvent.objects.order_by("event_time").values_list("event_time", flat=True).first()
     start = last.end_time if last is not None else floor_hour(min(filter(None, [first_event, tenant.created_at])))
     made: list[AuditDigest] = []
     if start < until:
@@ -230,29 +232,22 @@ def _digest_hour(
 ) -> AuditDigest | None:
     end = start + HOUR
     keyring = signing_keyring()
-    with tenant_scope(tenant), scope_connection().cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", [f"verity.audit.digest:{tenant.pk}"]
-        )
-        if not cursor.fetchone()[0]:
+    with _digest_lock(tenant) as locked:
+        if not locked:
             return None
         latest = AuditDigest.objects.order_by("-end_time").values_list("end_time", flat=True).first()
         if latest is not None and latest >= end:
             return None
-        cursor.execute("SELECT sequence FROM verity_audit_chain_head(%s)", [tenant.pk])
-        head_sequence = int(cursor.fetchone()[0])
+        with scope_connection().cursor() as cursor:
+            cursor.execute("SELECT sequence FROM verity_audit_chain_head(%s)", [tenant.pk])
+            head_sequence = int(cursor.fetchone()[0])
         # Sealed rows only: an event that commits after this hour's seal belongs to no digest
         # (see _oldest_open_transaction for why that does not happen in practice).
-        records = (
-            AuditEvent.objects.filter(
-                event_time__gte=start, event_time__lt=end, chain_entry__sequence__lte=head_sequence
-            )
-            .order_by("event_time", "id")
-            .values_list("record", flat=True)
-            .iterator(chunk_size=2000)
+        events = AuditEvent.objects.filter(
+            event_time__gte=start, event_time__lt=end, chain_entry__sequence__lte=head_sequence
         )
-        result = write_export(
-            records,
+        result = write_export(  # to S3, outside any transaction
+            records_in_order(events),
             sink,
             bucket=tenant.storage_bucket,
             account_id=tenant.account_id,
@@ -263,33 +258,53 @@ def _digest_hour(
             previous_digest=_reference(previous),
         )
         ref = result.last_digest
-        digest = AuditDigest.objects.create(
-            tenant=tenant,
-            start_time=start,
-            end_time=end,
-            bucket=ref.bucket,
-            key_prefix=trail_prefix(tenant),
-            key=ref.key,
-            sha256=ref.sha256,
-            signature=ref.signature,
-            fingerprint=keyring.key_at(end).fingerprint,
-            digest=sink.digests[ref.key].decode("utf-8"),
-            record_count=result.record_count,
-            head_sequence=head_sequence,
-        )
-        record_system_event(
-            tenant=tenant,
-            event_source=verity_event_source("audit"),
-            event_name="CreateDigest",
-            details={
-                "digestStartTime": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "digestEndTime": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "digestS3Bucket": ref.bucket,
-                "digestS3Object": ref.key,
-                "recordCount": result.record_count,
-            },
-        )
+        with transaction.atomic():
+            digest = AuditDigest.objects.create(
+                tenant=tenant,
+                start_time=start,
+                end_time=end,
+                bucket=ref.bucket,
+                key_prefix=trail_prefix(tenant),
+                key=ref.key,
+                sha256=ref.sha256,
+                signature=ref.signature,
+                fingerprint=keyring.key_at(end).fingerprint,
+                digest=sink.digests[ref.key].decode("utf-8"),
+                record_count=result.record_count,
+                head_sequence=head_sequence,
+            )
+            record_system_event(
+                tenant=tenant,
+                event_source=verity_event_source("audit"),
+                event_name="CreateDigest",
+                details={
+                    "digestStartTime": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "digestEndTime": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "digestS3Bucket": ref.bucket,
+                    "digestS3Object": ref.key,
+                    "recordCount": result.record_count,
+                },
+            )
     return digest
+
+
+@contextmanager
+def _digest_lock(tenant: Tenant) -> Iterator[bool]:
+    """One worker at a time digests a tenant: a session advisory lock, held without a transaction.
+
+    The delivery to S3 happens while it is held, so it cannot be a transaction's lock; it is
+    released on leaving, whatever happens (and by PostgreSQL if the process dies).
+    """
+    key = f"verity.audit.digest:{tenant.pk}"
+    with scope_connection().cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", [key])
+        locked = bool(cursor.fetchone()[0])
+    try:
+        yield locked
+    finally:
+        if locked:
+            with scope_connection().cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [key])
 
 
 def _reference(digest: AuditDigest | None) -> DigestRef | None:

@@ -27,7 +27,7 @@ from audit.models import (
 from audit.recording import record_system_event
 from config.errors import InvalidInput
 from tenants.models import Tenant
-from tenants.scope import tenant_scope
+from tenants.scope import require_scope
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,8 @@ def export_request(
         raise InvalidInput(f"Unknown filter(s): {', '.join(unknown)}.", code="invalid_export_filter")
     if destination == ExportDestination.DIRECTORY and not location:
         raise InvalidInput("A directory export needs a directory.", code="invalid_destination")
-    with tenant_scope(tenant):
+    require_scope(tenant)
+    with transaction.atomic():
         export = AuditExport.objects.create(
             tenant=tenant,
             format=export_format,
@@ -111,21 +112,21 @@ def export_run(*, export: AuditExport) -> AuditExport:
     """Write the export (safe to call twice: a finished export is returned as it is)."""
     if export.status in (ExportStatus.COMPLETED, ExportStatus.FAILED):
         return export
+    require_scope(export.tenant_id)
     tenant = Tenant.objects.get(pk=export.tenant_id)
-    with tenant_scope(tenant):
-        AuditExport.objects.filter(pk=export.pk).update(status=ExportStatus.RUNNING, started_at=timezone.now())
+    AuditExport.objects.filter(pk=export.pk).update(status=ExportStatus.RUNNING, started_at=timezone.now())
     try:
         counts = _write_export(export, tenant)
     except Exception:
         # The detail (bucket names, paths, library messages) is for operators, not tenants.
         logger.exception("Audit export %s of tenant %s failed", export.public_id, tenant.pk)
-        with tenant_scope(tenant):
+        with transaction.atomic():
             AuditExport.objects.filter(pk=export.pk).update(
                 status=ExportStatus.FAILED, error=EXPORT_FAILED_CODE, finished_at=timezone.now()
             )
             _record_export_event(export, tenant, error_code=EXPORT_FAILED_CODE, error_message=EXPORT_FAILED_MESSAGE)
         raise
-    with tenant_scope(tenant):
+    with transaction.atomic():
         AuditExport.objects.filter(pk=export.pk).update(
             status=ExportStatus.COMPLETED,
             record_count=counts[0],
@@ -170,37 +171,36 @@ def _write_export(export: AuditExport, tenant: Tenant) -> tuple[int, int]:
 
     keyring = signing_keyring() if export.format == ExportFormat.CLOUDTRAIL else None
     bundle: TarBundle | None = None
-    with tenant_scope(tenant):
-        records = event_records(start_time=export.start_time, end_time=export.end_time, filters=export.filters or None)
-        if export.format == ExportFormat.CSV:
-            return _write_csv_export(export, tenant, records)
-        sink: Sink
-        if export.destination == ExportDestination.DIRECTORY:
-            sink = LocalDirectorySink(export.location)
-        elif export.destination == ExportDestination.S3:
-            prefix = export.location or export_prefix(tenant, export.public_id)
-            AuditExport.objects.filter(pk=export.pk).update(location=prefix)
-            sink = S3Sink(tenant=tenant, bucket=export.bucket, prefix=prefix)
-        else:
-            bundle = TarBundle()
-            sink = bundle
-        assert keyring is not None
-        result = write_export(
-            records,
-            sink,
-            bucket=export.bucket or tenant.storage_bucket,
-            account_id=tenant.account_id,
-            region=tenant.region,
-            keyring=keyring,
-            start=export.start_time,
-            end=export.end_time,
-        )
+    # Every write below goes to its destination outside any transaction; the records come a page at a time.
+    records = event_records(start_time=export.start_time, end_time=export.end_time, filters=export.filters or None)
+    if export.format == ExportFormat.CSV:
+        return _write_csv_export(export, tenant, records)
+    sink: Sink
+    if export.destination == ExportDestination.DIRECTORY:
+        sink = LocalDirectorySink(export.location)
+    elif export.destination == ExportDestination.S3:
+        prefix = export.location or export_prefix(tenant, export.public_id)
+        AuditExport.objects.filter(pk=export.pk).update(location=prefix)
+        sink = S3Sink(tenant=tenant, bucket=export.bucket, prefix=prefix)
+    else:
+        bundle = TarBundle()
+        sink = bundle
+    assert keyring is not None
+    result = write_export(
+        records,
+        sink,
+        bucket=export.bucket or tenant.storage_bucket,
+        account_id=tenant.account_id,
+        region=tenant.region,
+        keyring=keyring,
+        start=export.start_time,
+        end=export.end_time,
+    )
     files = len(result.log_keys) + 2 * len(result.digest_keys) + 1
     if bundle is not None:
         key = export_bundle_key(tenant, export.public_id, "tar")
         bundle.upload(tenant=tenant, bucket=export.bucket, key=key)
-        with tenant_scope(tenant):
-            AuditExport.objects.filter(pk=export.pk).update(location=key)
+        AuditExport.objects.filter(pk=export.pk).update(location=key)
     return result.record_count, files
 
 

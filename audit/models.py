@@ -9,12 +9,13 @@ commits (see ``audit.recording.chain_seal``); the chain lives in ``AuditChainEnt
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from audit.cloudtrail.records import canonical_json
@@ -302,3 +303,20 @@ class AuditPurge(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"purged through {self.through_sequence}"
+
+
+def records_in_order(events: QuerySet[AuditEvent], *, page_size: int = 2000) -> Iterator[dict[str, Any]]:
+    """The events' records in (eventTime, id) order, one short query per page.
+
+    No transaction or cursor stays open between pages, so the caller may write each record to
+    S3 as it comes (keyset pagination: each page starts after the last row of the previous one).
+    """
+    ordered = events.order_by("event_time", "id")
+    page = list(ordered.values_list("event_time", "id", "record")[:page_size])
+    while page:
+        yield from (record for _, _, record in page)
+        if len(page) < page_size:
+            return
+        last_time, last_id = page[-1][:2]
+        after = Q(event_time__gt=last_time) | Q(event_time=last_time, id__gt=last_id)
+        page = list(ordered.filter(after).values_list("event_time", "id", "record")[:page_size])

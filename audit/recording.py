@@ -177,7 +177,7 @@ def record_event(
     )
     with (
         _independent_scope(chain) if commit_now else _scope_of_chain(chain),
-        transaction.atomic(using=scope_database(), savepoint=False),
+        transaction.atomic(using=scope_database(), savepoint=False, durable=commit_now),
     ):
         pk = _insert(row)
         _seal_after_commit(chain)
@@ -215,7 +215,7 @@ def _insert(row: Sequence[Any]) -> int:
     same connection (same session, same transaction) is prepared after a few executions.
     """
     connection = scope_connection()
-    connection.ensure_connection()
+    connection.carry_scope()  # type: ignore[attr-defined]  # tenants.db: the raw cursor below bypasses it
     raw = connection.connection
     cached: tuple[Any, psycopg.Cursor[Any]] | None = getattr(connection, "_verity_audit_cursor", None)
     if cached is None or cached[0] is not raw or cached[1].closed:
@@ -299,18 +299,23 @@ def _resource(item: Mapping[str, Any]) -> Resource:
 
 
 def _scope_of_chain(chain: int | None) -> AbstractContextManager[Any]:
-    """The scope a chain's rows are visible and writable in, unless the caller's transaction is in it."""
+    """The scope a chain's rows are visible and writable in: the caller's, when it covers the chain.
+
+    The audit log writes each event into its own tenant's chain whatever scope its caller runs
+    in (an operator's change to a tenant goes into that tenant's log), so this, with
+    ``_independent_scope`` and ``_own_scope``, is the one place outside the edges that enters a
+    scope (``tests/test_architecture.py`` allows it here only).
+    """
     scope = current_scope()
     in_scope = scope is not None and (scope.all_tenants or (chain is not None and scope.tenant_id == chain))
-    # The scope's database setting lives only as long as its transaction.
-    return nullcontext() if in_scope and scope_connection().in_atomic_block else _own_scope(chain)
+    return nullcontext() if in_scope else _own_scope(chain)
 
 
 def _independent_scope(chain: int | None) -> AbstractContextManager[Any]:
-    """The chain's scope in a transaction of its own on the ``audit`` connection, committed on leaving."""
+    """The chain's scope on the ``audit`` connection, whose transaction commits on its own."""
     if chain is None:
-        return platform_scope(database=AUDIT_DATABASE, durable=True)
-    return tenant_scope(chain, database=AUDIT_DATABASE, durable=True)
+        return platform_scope(database=AUDIT_DATABASE)
+    return tenant_scope(chain, database=AUDIT_DATABASE)
 
 
 def _seal_after_commit(chain: int | None) -> None:
@@ -355,7 +360,7 @@ def chain_seal(*, tenant_id: int | None, lock_timeout: str | None = None) -> int
     """
     sealed = 0
     while True:
-        with _own_scope(tenant_id), scope_connection().cursor() as cursor:
+        with _own_scope(tenant_id), transaction.atomic(using=scope_database()), scope_connection().cursor() as cursor:
             own_transaction = len(scope_connection().atomic_blocks) == 1
             cursor.execute(
                 "SELECT verity_audit_seal(%s, %s, %s, %s)", [tenant_id, SEAL_BATCH, lock_timeout, own_transaction]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from audit.identity import (
@@ -17,14 +18,15 @@ from audit.models import (
 from audit.recording import audited_by_services, record_change, record_system_event
 from config.errors import InvalidInput
 from tenants.models import Tenant
-from tenants.scope import platform_scope, scope_connection, tenant_scope
+from tenants.scope import require_scope, scope_connection
 
 
 def audit_settings_set(*, tenant: Tenant, retention_days: int, actor: Any | None = None) -> AuditSettings:
     """Set the tenant's retention; never below a year (the database refuses it too)."""
     if retention_days < MIN_RETENTION_DAYS:
         raise InvalidInput(f"Audit events are kept at least {MIN_RETENTION_DAYS} days.", code="retention_too_short")
-    with tenant_scope(tenant):
+    require_scope(tenant)
+    with transaction.atomic():
         current = AuditSettings.objects.filter(tenant=tenant).first()
         if current is not None and current.retention_days == retention_days:
             return current
@@ -55,7 +57,8 @@ def retention_purge(*, tenant: Tenant) -> int:
     from audit.selectors import retention_days_of
 
     # Platform work (beat's retention job): the application role may not run the purge function.
-    with platform_scope(), scope_connection().cursor() as cursor:
+    require_scope(platform=True)
+    with transaction.atomic(), scope_connection().cursor() as cursor:
         cursor.execute("SELECT deleted, cutoff, through_sequence FROM verity_audit_purge(%s)", [tenant.pk])
         deleted, cutoff, through_sequence = cursor.fetchone()
         if deleted:

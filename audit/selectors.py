@@ -29,6 +29,7 @@ from audit.models import (
     AuditExport,
     AuditPurge,
     AuditSettings,
+    records_in_order,
 )
 from config.errors import InvalidInput, NotFound
 from tenants.models import Tenant
@@ -100,10 +101,8 @@ def event_get(*, event_id: str) -> AuditEvent:
 def event_records(
     *, start_time: datetime, end_time: datetime, filters: Mapping[str, Any] | None = None
 ) -> Iterator[dict[str, Any]]:
-    """The records of [start_time, end_time) in eventTime order, streamed (a server-side cursor:
-    iterate inside the transaction of a tenant scope)."""
-    events = event_list(start_time=start_time, end_time=end_time, **dict(filters or {}))
-    return events.order_by("event_time", "id").values_list("record", flat=True).iterator(chunk_size=2000)
+    """The records of [start_time, end_time) in eventTime order (see ``records_in_order``)."""
+    return records_in_order(event_list(start_time=start_time, end_time=end_time, **dict(filters or {})))
 
 
 def export_get(*, public_id: str) -> AuditExport:

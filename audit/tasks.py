@@ -78,7 +78,8 @@ def digest_tenant(tenant_id: int) -> int:
     """Deliver and sign the tenant's complete hours that are not digested yet."""
     tenant = Tenant.objects.get(pk=tenant_id)
     try:
-        return len(digest_pending_hours(tenant=tenant))
+        with tenant_scope(tenant):
+            return len(digest_pending_hours(tenant=tenant))
     except (BotoCoreError, ClientError) as error:
         if _retryable(error):
             raise TransientStorageError(str(error)) from error
@@ -97,7 +98,8 @@ def purge_all_tenants() -> int:
 @shared_task(acks_late=True, soft_time_limit=1800, time_limit=1900)
 def purge_tenant(tenant_id: int) -> int:
     """Delete the tenant's events past retention that its trail has delivered."""
-    return retention_purge(tenant=Tenant.objects.get(pk=tenant_id))
+    with platform_scope():
+        return retention_purge(tenant=Tenant.objects.get(pk=tenant_id))
 
 
 @shared_task(acks_late=True, soft_time_limit=1800, time_limit=1900)
@@ -105,7 +107,7 @@ def run_export(tenant_id: int, export_id: int) -> str:
     """Write a requested export; a failed one stays visible as ``failed`` with its error."""
     with tenant_scope(tenant_id):
         export = AuditExport.objects.get(pk=export_id)
-    return str(export_run(export=export).status)
+        return str(export_run(export=export).status)
 
 
 @shared_task(acks_late=True)

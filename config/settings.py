@@ -130,6 +130,7 @@ DATABASES = {
     }.items()
 }
 for _database in DATABASES.values():
+    _database["ENGINE"] = "tenants.db"  # PostgreSQL, carrying the tenant scope into every transaction
     _database["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     _database["CONN_HEALTH_CHECKS"] = True
 # The connection a platform scope opened from a connection runs on (tenants.scope.platform_scope).

@@ -6,11 +6,10 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from audit.recording import record_api_request
 from config.api.throttling import anonymous_request_refusal
 from tenants.keys import bearer_token
 from tenants.scope import platform_scope, tenant_scope
-from tenants.selectors import api_key_resolve, membership_for_user
+from tenants.selectors import api_key_resolve, api_key_tenant, membership_for_user
 from tenants.services import apikey_mark_used
 
 API_PREFIX = "/v1/"
@@ -21,26 +20,20 @@ class TenantScopeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self._scoped(request)
-        deferred = getattr(request, "audit_deferred", None)
-        if deferred is not None:
-            # The request's transaction has ended (rolled back): its failure event stands alone.
-            record_api_request(request=request, commit_now=True, **deferred)
-        return response
-
-    def _scoped(self, request: HttpRequest) -> HttpResponse:
         request.api_key = None  # type: ignore[attr-defined]
         request.membership = None  # type: ignore[attr-defined]
         if request.path.startswith(API_PREFIX):
             token = bearer_token(request)
-            api_key = api_key_resolve(token) if token else None
-            if api_key is None:
-                # The API view answers 401 (audited), until the address has sent too many.
-                return anonymous_request_refusal(request) or self.get_response(request)
-            request.api_key = api_key  # type: ignore[attr-defined]
-            with tenant_scope(api_key.tenant):
-                apikey_mark_used(api_key=api_key)
-                return self.get_response(request)
+            tenant_id = api_key_tenant(token) if token else None
+            if token and tenant_id is not None:
+                with tenant_scope(tenant_id):
+                    api_key = api_key_resolve(token)
+                    if api_key is not None:
+                        request.api_key = api_key  # type: ignore[attr-defined]
+                        apikey_mark_used(api_key=api_key)
+                        return self.get_response(request)
+            # The API view answers 401 (audited), until the address has sent too many.
+            return anonymous_request_refusal(request) or self.get_response(request)
 
         user = request.user
         if not (user.is_authenticated and user.is_active and user.is_staff):

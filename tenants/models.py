@@ -247,12 +247,15 @@ def validate_api_key_rate_limit(rate_limit: str, *, tenant: Tenant) -> None:
 
 
 class IdempotencyRecord(TenantOwnedModel):
-    """The stored outcome of a POST made with an Idempotency-Key, kept for 24 hours."""
+    """A POST's claim on an Idempotency-Key, then its stored outcome, kept for 24 hours.
+
+    No ``response_status`` yet: the claiming request is still running (``config.api.idempotency``).
+    """
 
     key = models.CharField(max_length=255)
     request_fingerprint = models.CharField(max_length=64)
-    response_status = models.PositiveSmallIntegerField()
-    response_body = models.BinaryField()
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_body = models.BinaryField(default=bytes)
     response_headers = models.JSONField(default=dict)
     created_at = models.DateTimeField(default=timezone.now)
 

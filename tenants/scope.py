@@ -1,16 +1,22 @@
-"""The one tenant-scoping mechanism: a context variable plus a per-transaction PostgreSQL setting.
+"""The one tenant-scoping mechanism: a context variable, carried into every transaction by the database backend.
 
-Everything that touches tenant-owned rows runs inside ``tenant_scope(tenant)`` (a request, an
-admin session, a Celery task). The scope opens a transaction and sets ``verity.tenant_id`` for
-that transaction only, which the row-level security policies read (see ``tenants/rls.py``);
-``TenantScopedManager`` reads the context variable and refuses to run without it.
+Edges (the request middleware, the admin, task bodies, management commands) enter a scope with
+``tenant_scope(tenant)`` or ``platform_scope()``; services only check that they run inside the
+right one (``require_scope``) and own their transactions. ``TenantScopedManager`` reads the
+context variable and refuses to run without it.
 
-Each scope runs as a database role, set for its transaction (``SET LOCAL ROLE``): a tenant
-scope as the application role, which row-level security confines to ``verity.tenant_id``; the
-platform scope as the platform role, the only one that sees every tenant. In production each
-role is a login of its own, so the SET is a no-op and tenant-serving connections simply do not
-hold the platform role's credentials; the test suite logs in once as a member of both and the
-SET is what gives each scope its rights.
+A scope is not a transaction: it may span several short ones, so that no transaction stays open
+across a call to AWS. The backend (``tenants/db``) gives every transaction run inside a scope
+the scope's database role and ``verity.tenant_id``, as transaction-local settings that the
+row-level security policies read (see ``tenants/rls.py``); a query outside any transaction runs
+in a short one of its own. Nothing is set for the session, so nothing outlives its transaction
+on a pooled connection.
+
+A tenant scope runs as the application role, which row-level security confines to
+``verity.tenant_id``; the platform scope as the platform role, the only one that sees every
+tenant. In production each role is a login of its own, so the role setting is a no-op and
+tenant-serving connections simply do not hold the platform role's credentials; the test suite
+logs in once as a member of both and the setting is what gives each scope its rights.
 
 Each scope also names the database connection it runs on: a tenant scope the enclosing
 scope's, else ``default``; a platform scope the platform connection that goes with it
@@ -29,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 
@@ -111,60 +117,43 @@ def _scope_role(scope: Scope) -> str:
     return settings.DATABASE_PLATFORM_ROLE if scope.all_tenants else settings.DATABASE_APP_ROLE
 
 
-def _apply_database_setting(scope: Scope) -> None:
-    with connections[scope.database].cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('role', %s, true), set_config('verity.tenant_id', %s, true)",
-            [_scope_role(scope), "" if scope.tenant_id is None else str(scope.tenant_id)],
-        )
-
-
-def _leave_scopes(database: str) -> None:
-    """Back to the connection's own role, with no tenant, for the rest of a caller's transaction."""
-    with connections[database].cursor() as cursor:
-        cursor.execute("RESET ROLE")
-        cursor.execute("SELECT set_config('verity.tenant_id', '', true)")
+def database_setting(scope: Scope | None) -> tuple[str, str] | None:
+    """What a transaction must carry for ``scope``: (role, tenant id); None outside any scope."""
+    if scope is None:
+        return None
+    return _scope_role(scope), "" if scope.tenant_id is None else str(scope.tenant_id)
 
 
 @contextmanager
-def _enter(scope: Scope, *, durable: bool = False) -> Iterator[Scope]:
+def _enter(scope: Scope) -> Iterator[Scope]:
     token = _current.set(scope)
-    connection = connections[scope.database]
     try:
-        with transaction.atomic(using=scope.database, durable=durable):
-            _apply_database_setting(scope)
-            yield scope
+        yield scope
     finally:
         _current.reset(token)
-        # Inside a caller's transaction the role and setting would outlive this scope (a
-        # savepoint's release keeps them): hand back the enclosing scope's, or none.
-        if connection.in_atomic_block and not connection.needs_rollback:
-            outer = _current.get()
-            if outer is not None and outer.database == scope.database:
-                _apply_database_setting(outer)
-            else:
-                _leave_scopes(scope.database)
 
 
 @contextmanager
-def tenant_scope(tenant_or_id: object, *, database: str | None = None, durable: bool = False) -> Iterator[Scope]:
-    """Run the block as the given tenant (a Tenant or its primary key), in one transaction.
+def tenant_scope(tenant_or_id: object, *, database: str | None = None) -> Iterator[Scope]:
+    """Run the block as the given tenant (a Tenant or its primary key). Edges only.
 
-    The connection is the enclosing scope's, else ``default``; ``database`` names another one,
-    e.g. for a write that must commit on its own (``durable``: never nested in a transaction).
+    The scope is a context, not a transaction: every transaction inside it (a service's
+    ``transaction.atomic()``, or a lone query's own) carries the tenant's role and id, applied by
+    the database backend (``tenants.db``), and nothing of it outlives the transaction. The
+    connection is the enclosing scope's, else ``default``; ``database`` names another one.
     """
     tenant_id = int(getattr(tenant_or_id, "pk", tenant_or_id))  # type: ignore[call-overload]
-    with _enter(Scope(tenant_id=tenant_id, database=database or scope_database()), durable=durable) as scope:
+    with _enter(Scope(tenant_id=tenant_id, database=database or scope_database())) as scope:
         yield scope
 
 
 @contextmanager
-def platform_scope(*, database: str | None = None, durable: bool = False) -> Iterator[Scope]:
-    """Run the block as a platform operator, who sees every tenant's rows, on a platform connection.
+def platform_scope(*, database: str | None = None) -> Iterator[Scope]:
+    """Run the block as a platform operator, who sees every tenant's rows, on a platform connection. Edges only.
 
     The connection is the platform one that goes with the enclosing scope's (or ``database``'s):
     only those log in with the platform role's credentials.
     """
     platform_database = settings.VERITY_PLATFORM_DATABASES[database or scope_database()]
-    with _enter(Scope(tenant_id=None, all_tenants=True, database=platform_database), durable=durable) as scope:
+    with _enter(Scope(tenant_id=None, all_tenants=True, database=platform_database)) as scope:
         yield scope

@@ -9,27 +9,37 @@ from django.db import connection
 
 from tenants.keys import hash_key_secret, key_prefix_of
 from tenants.models import ApiKey, Tenant, Threshold
-from tenants.scope import tenant_scope
+from tenants.scope import require_scope
 from tenants.thresholds import THRESHOLDS
 
 
-def api_key_resolve(token: str) -> ApiKey | None:
-    """The active key of an active tenant that this token belongs to, or None for any reason.
+def api_key_tenant(token: str) -> int | None:
+    """The tenant a well-formed token's key belongs to, looked up before any scope exists; or None.
 
-    The caller learns nothing about *why* a token failed: every failure is the same None.
+    Only the key's prefix is looked up (``verity_api_key_lookup``, which sees every tenant's
+    keys); the secret is checked by ``api_key_resolve`` inside that tenant's scope.
     """
     prefix = key_prefix_of(token)
     if prefix is None:
         return None
     with connection.cursor() as cursor:
-        cursor.execute("SELECT id, tenant_id, secret_hash FROM verity_api_key_lookup(%s)", [prefix])
+        cursor.execute("SELECT tenant_id FROM verity_api_key_lookup(%s)", [prefix])
         row = cursor.fetchone()
-    if row is None or not hmac.compare_digest(row[2], hash_key_secret(token)):
+    return None if row is None else int(row[0])
+
+
+def api_key_resolve(token: str) -> ApiKey | None:
+    """The active key of an active tenant that this token belongs to, or None for any reason.
+
+    Runs in the scope of the tenant ``api_key_tenant`` named. The caller learns nothing about
+    *why* a token failed: every failure is the same None.
+    """
+    require_scope()
+    prefix = key_prefix_of(token)
+    api_key = ApiKey.objects.select_related("tenant").filter(prefix=prefix).first() if prefix else None
+    if api_key is None or not hmac.compare_digest(api_key.secret_hash, hash_key_secret(token)):
         return None
-    key_id, tenant_id, _ = row
-    with tenant_scope(tenant_id):
-        api_key = ApiKey.objects.select_related("tenant").filter(pk=key_id).first()
-    if api_key is None or not api_key.is_usable() or not api_key.tenant.is_active:
+    if not api_key.is_usable() or not api_key.tenant.is_active:
         return None
     return api_key
 

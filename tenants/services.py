@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore import xform_name
@@ -25,16 +26,15 @@ from tenants.keys import KEY_ID_LENGTH, KEY_SECRET_LENGTH, hash_key_secret, rand
 from tenants.models import (
     ApiKey,
     ApiKeyMode,
-    IdempotencyRecord,
     Tenant,
     Threshold,
     validate_api_key_rate_limit,
 )
 from tenants.policy import FULL_ACCESS_POLICY, PolicyError, validate_policy
-from tenants.scope import platform_scope, scope_connection, scope_database, tenant_scope
+from tenants.scope import require_scope
 from tenants.thresholds import validate_threshold
 from vision.models import FaceCollection, collection_name
-from vision.services import collections_ensure
+from vision.services import collection_create, collections_ensure
 
 logger = logging.getLogger(__name__)
 
@@ -85,9 +85,10 @@ def apikey_create(
         validate_api_key_rate_limit(rate_limit, tenant=tenant)
     except ValidationError as exc:
         raise InvalidInput(exc.messages[0], code=exc.code or "invalid_rate_limit") from exc
+    require_scope(tenant)
     prefix = f"vk_{mode}_{random_key_string(KEY_ID_LENGTH)}"
     token = prefix + random_key_string(KEY_SECRET_LENGTH)
-    with tenant_scope(tenant):
+    with transaction.atomic():
         api_key = ApiKey.objects.create(
             tenant=tenant,
             name=name,
@@ -131,7 +132,8 @@ def apikey_mark_used(*, api_key: ApiKey) -> None:
 
 def apikey_revoke(*, api_key: ApiKey, actor: Any | None = None) -> ApiKey:
     """Revoke a key; revoking twice keeps the first revocation time and records one event."""
-    with tenant_scope(api_key.tenant_id):
+    require_scope(api_key.tenant_id)
+    with transaction.atomic():
         revoked = ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
         api_key.refresh_from_db()
         if revoked:
@@ -176,9 +178,14 @@ class _AwsCalls:
         return response
 
     def record(self, tenant: Tenant | None) -> None:
+        """Record the calls made so far, in the caller's transaction; forgotten once it commits.
+
+        Should that transaction roll back, they are still here for the compensation to record.
+        """
         for call in self.made:
             record_aws_call(tenant=tenant, **call)
-        self.made.clear()
+        made = self.made
+        transaction.on_commit(made.clear)
 
 
 def _create_kms_key(tenant: Tenant, aws: _AwsCalls) -> str:
@@ -278,6 +285,7 @@ def tenant_create(*, slug: str, name: str, region: str | None = None, shard_coun
     )
     tenant.storage_bucket = f"{settings.VERITY_STORAGE_BUCKET_PREFIX}-{account_id}-{tenant.region}"
     tenant.storage_prefix = "verity/"
+    require_scope(platform=True)
     try:
         tenant.full_clean()
     except ValidationError as exc:
@@ -289,15 +297,20 @@ def tenant_create(*, slug: str, name: str, region: str | None = None, shard_coun
     provisioned = Tenant(slug=slug, region=tenant.region, public_id=tenant.public_id, shard_count=0)
     aws = _AwsCalls(tenant.region)
     try:
+        # Every AWS call first, outside any transaction; then the rows, in one short transaction.
         tenant.kms_key_arn = _create_kms_key(tenant, aws)
         provisioned.kms_key_arn = tenant.kms_key_arn
         _create_storage(tenant, aws)
         provisioned.storage_bucket = tenant.storage_bucket
         provisioned.shard_count = tenant.shard_count
-        with transaction.atomic(using=scope_database()):
+        collections = [
+            collection_create(functools.partial(aws, "rekognition"), tenant=tenant, shard=shard)
+            for shard in range(tenant.shard_count)
+        ]
+        with transaction.atomic():
             tenant.save()
             aws.record(tenant)
-            collections_ensure(tenant=tenant)
+            FaceCollection.objects.bulk_create(collections)
             return apikey_create(tenant=tenant, name="first key")
     except IntegrityError as exc:
         _undo_provisioning(provisioned, aws)
@@ -313,9 +326,9 @@ def tenant_reconcile(*, tenant: Tenant) -> list[str]:
     Local runs keep AWS state in memory (moto_server), so an existing tenant may have lost them;
     in production this finds drift, e.g. a bucket deleted by hand.
     """
+    require_scope(tenant)
     repaired: list[str] = []
-    with tenant_scope(tenant):
-        collections_before = FaceCollection.objects.count()
+    collections_before = FaceCollection.objects.count()
     aws = _AwsCalls(tenant.region)
     kms = aws_client("kms", tenant.region)
     try:
@@ -346,7 +359,8 @@ def threshold_set(
         validate_threshold(operation, value)
     except ValidationError as exc:
         raise InvalidInput(exc.messages[0], code="invalid_threshold") from exc
-    with tenant_scope(tenant):
+    require_scope(tenant)
+    with transaction.atomic():
         current = Threshold.objects.filter(operation=operation, face_model_version=face_model_version).first()
         if current is not None and current.value == float(value):
             return current
@@ -372,7 +386,8 @@ def threshold_set(
 
 def threshold_delete(*, threshold: Threshold, actor: Any | None = None) -> None:
     """Remove a tenant's threshold, so the default applies again; removing it twice is harmless."""
-    with tenant_scope(threshold.tenant_id):
+    require_scope(threshold.tenant_id)
+    with transaction.atomic():
         deleted, _ = Threshold.objects.filter(pk=threshold.pk).delete()
         if deleted:
             record_change(
@@ -385,41 +400,3 @@ def threshold_delete(*, threshold: Threshold, actor: Any | None = None) -> None:
                     "faceModelVersion": threshold.face_model_version,
                 },
             )
-
-
-def idempotency_records_purge(*, older_than: timedelta | None = None) -> int:
-    cutoff = timezone.now() - (older_than or timedelta(hours=settings.VERITY_IDEMPOTENCY_TTL_HOURS))
-    with platform_scope():
-        deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
-
-
-def idempotency_claim(*, tenant: Tenant, key: str, fingerprint: str) -> IdempotencyRecord | None:
-    """Serialise requests sharing a key; return the stored outcome if the key was used already.
-
-    The advisory lock lasts until the calling transaction ends, so a concurrent duplicate waits
-    for the first request to finish and then replays its response instead of repeating the work.
-    """
-    with tenant_scope(tenant):
-        with scope_connection().cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"idem:{tenant.pk}:{key}"])
-        cutoff = timezone.now() - timedelta(hours=settings.VERITY_IDEMPOTENCY_TTL_HOURS)
-        record = IdempotencyRecord.objects.filter(key=key, created_at__gte=cutoff).first()
-    if record is not None and record.request_fingerprint != fingerprint:
-        raise Conflict("This Idempotency-Key was already used with a different request.", code="idempotency_conflict")
-    return record
-
-
-def idempotency_store(
-    *, tenant: Tenant, key: str, fingerprint: str, status: int, body: bytes, headers: dict[str, str]
-) -> None:
-    with tenant_scope(tenant):
-        IdempotencyRecord.objects.filter(key=key).delete()  # an expired record for the same key
-        IdempotencyRecord.objects.create(
-            tenant=tenant,
-            key=key,
-            request_fingerprint=fingerprint,
-            response_status=status,
-            response_body=body,
-            response_headers=headers,
-        )

@@ -25,7 +25,7 @@ from audit.recording import audited_by_services, record_change
 from audit.redaction import KEEP, register_event
 from config.errors import Conflict, InvalidInput
 from tenants.models import Membership, Role, Tenant
-from tenants.scope import scope_database, tenant_scope
+from tenants.scope import require_scope
 
 register_event(IAM_SOURCE, "CreateUser", request={"userName": KEEP, "role": KEEP})
 register_event(IAM_SOURCE, "UpdateUser", request={"userName": KEEP, "role": KEEP, "active": KEEP})
@@ -82,7 +82,8 @@ def tenant_user_create(
     validate_new_staff_user(username=username, role=role, email=email)
     user_model = get_user_model()
     try:
-        with tenant_scope(tenant), transaction.atomic(using=scope_database()):
+        require_scope(tenant)
+        with transaction.atomic():
             user = user_model._default_manager.create_user(username=username, email=email, is_staff=True)
             membership = Membership.objects.create(tenant=tenant, user=user, role=role)
             record_change(
@@ -103,7 +104,8 @@ def tenant_user_update(*, membership: Membership, role: str, is_active: bool, ac
     user = membership.user
     if membership.role == role and user.is_active == is_active:
         return membership
-    with tenant_scope(membership.tenant_id):
+    require_scope(membership.tenant_id)
+    with transaction.atomic():
         Membership.objects.filter(pk=membership.pk).update(role=role)
         get_user_model()._default_manager.filter(pk=user.pk).update(is_active=is_active)
         membership.role, user.is_active = role, is_active

@@ -2,9 +2,11 @@
 
 from celery import shared_task
 
-from tenants.services import idempotency_records_purge
+from config.api.idempotency import idempotency_records_purge
+from tenants.scope import platform_scope
 
 
 @shared_task(acks_late=True)
 def purge_expired_idempotency_records() -> int:
-    return idempotency_records_purge()
+    with platform_scope():
+        return idempotency_records_purge()

@@ -25,6 +25,7 @@ from rest_framework.test import APIClient
 from audit.recording import AUDIT_DATABASE
 from tenants.management.commands.db_setup import ensure_app_role, ensure_roles, grant_role, owner_conninfo
 from tenants.models import ApiKey, Tenant
+from tenants.scope import tenant_scope
 from tenants.services import apikey_create
 from tests.factories import TenantFactory
 
@@ -183,7 +184,8 @@ class Caller:
 
 def make_caller(tenant: Tenant | None = None, **key_options: Any) -> Caller:
     tenant = tenant or TenantFactory()
-    issued = apikey_create(tenant=tenant, **key_options)
+    with tenant_scope(tenant):
+        issued = apikey_create(tenant=tenant, **key_options)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.token}")
     return Caller(tenant=tenant, api_key=issued.api_key, token=issued.token, client=client)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import factory
 from django.contrib.auth import get_user_model
 
 from tenants.models import Membership, Role, Tenant
-from tenants.scope import tenant_scope
+from tenants.scope import platform_scope, tenant_scope
+from tenants.services import IssuedKey, apikey_create, tenant_create
 from verification.models import Subject
+
+T = TypeVar("T")
 
 
 class TenantFactory(factory.django.DjangoModelFactory):
@@ -61,3 +65,25 @@ class MembershipFactory(TenantOwnedFactory):
 
     user = factory.SubFactory(UserFactory)
     role = Role.TENANT_ADMIN
+
+
+# Services called the way an edge calls them: inside the scope they require.
+
+
+def provision(**options: Any) -> IssuedKey:
+    """``tenant_create`` as ``manage.py tenant_create`` runs it, in the platform scope."""
+    with platform_scope():
+        return tenant_create(**options)
+
+
+def issue_key(*, tenant: Tenant, **options: Any) -> IssuedKey:
+    """``apikey_create`` in the tenant's scope, as the admin and ``manage.py apikey_create`` run it."""
+    with tenant_scope(tenant):
+        return apikey_create(tenant=tenant, **options)
+
+
+def as_edge(service: Callable[..., T], /, *, platform: bool = False, **kwargs: Any) -> T:
+    """Call ``service`` as an edge does: in its ``tenant``'s scope (or its export's), else the platform's."""
+    tenant = kwargs.get("tenant") or getattr(kwargs.get("export"), "tenant_id", None)
+    with platform_scope() if platform or tenant is None else tenant_scope(tenant):
+        return service(**kwargs)

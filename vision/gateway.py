@@ -37,7 +37,7 @@ from config import ratelimit
 from config.aws import aws_client
 from config.errors import DomainError
 from tenants.models import Tenant
-from tenants.scope import tenant_scope
+from tenants.scope import require_scope
 from tenants.thresholds import DEFAULT_RATE_QUOTAS
 from vision import cache, metrics
 from vision.errors import (
@@ -253,9 +253,9 @@ class Gateway:
             return
         if isinstance(collection_id, str) and collection_id.startswith(collection_prefix(self.tenant)):
             return
-        with tenant_scope(self.tenant):
-            if FaceCollection.objects.filter(collection_id=collection_id).exists():
-                return
+        require_scope(self.tenant)
+        if FaceCollection.objects.filter(collection_id=collection_id).exists():
+            return
         raise ResourceNotFound(f"Collection {collection_id} was not found.", code="collection_not_found")
 
     def _cache_key(

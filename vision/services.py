@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from typing import Any
 
 from tenants.models import Tenant
-from tenants.scope import scope_connection, tenant_scope
+from tenants.scope import require_scope
 from vision.errors import ResourceConflict
 from vision.gateway import Gateway
 from vision.models import FaceCollection, collection_name
@@ -26,34 +28,38 @@ def shard_for(subject_public_id: str, shard_count: int) -> int:
 def collections_ensure(*, tenant: Tenant) -> list[FaceCollection]:
     """Create (or adopt) the collections of shards 0..shard_count-1 that have no row yet.
 
-    Safe to call again, and the way to add shards: raise ``tenant.shard_count`` and call it.
-    A collection that exists in Rekognition without a row (a crash between the two, or a
-    restored database) is adopted through DescribeCollection instead of failing.
+    Safe to call again, also concurrently, and the way to add shards: raise
+    ``tenant.shard_count`` and call it. The engine calls run outside any transaction; each new
+    row is then inserted on its own, and a row a concurrent call inserted first is kept.
     """
+    require_scope(tenant)
     gateway = Gateway(tenant)
-    with tenant_scope(tenant):
-        with scope_connection().cursor() as cursor:
-            # Serialises concurrent calls for one tenant until this transaction ends.
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"collections:{tenant.pk}"])
-        existing = set(FaceCollection.objects.values_list("shard", flat=True))
-        for shard in range(tenant.shard_count):
-            if shard not in existing:
-                _create_collection(gateway, tenant, shard)
-        return list(FaceCollection.objects.order_by("shard"))
+    existing = set(FaceCollection.objects.values_list("shard", flat=True))
+    for shard in range(tenant.shard_count):
+        if shard not in existing:
+            collection = collection_create(gateway.call, tenant=tenant, shard=shard)
+            FaceCollection.objects.bulk_create([collection], ignore_conflicts=True)
+    return list(FaceCollection.objects.order_by("shard"))
 
 
-def _create_collection(gateway: Gateway, tenant: Tenant, shard: int) -> FaceCollection:
+def collection_create(call: Callable[..., dict[str, Any]], *, tenant: Tenant, shard: int) -> FaceCollection:
+    """Create the shard's collection with ``call`` (the gateway's, or provisioning's), or adopt it.
+
+    A collection that exists in Rekognition without a row (a crash between the two, a
+    concurrent call, or a restored database) is adopted through DescribeCollection. Returns the
+    row to save, unsaved.
+    """
     name = collection_name(tenant=tenant, shard=shard)
     try:
-        created = gateway.call("CreateCollection", CollectionId=name, Tags={"verity:tenant": tenant.slug})
+        created = call("CreateCollection", CollectionId=name, Tags={"verity:tenant": tenant.slug})
         arn, model_version, face_count = created["CollectionArn"], created["FaceModelVersion"], 0
     except ResourceConflict as exc:
         if exc.code != "resource_already_exists":
             raise
-        described = gateway.call("DescribeCollection", CollectionId=name)
+        described = call("DescribeCollection", CollectionId=name)
         arn = described["CollectionARN"]
         model_version, face_count = described["FaceModelVersion"], described["FaceCount"]
-    return FaceCollection.objects.create(
+    return FaceCollection(
         tenant=tenant,
         shard=shard,
         collection_id=name,

@@ -12,13 +12,11 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
-from django.db import connection, transaction
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
 from config.errors import DomainError
-from tenants.scope import current_scope
 
 logger = logging.getLogger(__name__)
 
@@ -115,12 +113,14 @@ def _classify(exc: Exception) -> tuple[int, str, str, dict[str, Any], dict[str, 
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
-    """DRF's EXCEPTION_HANDLER: render any exception as a problem and roll back the request's writes."""
+    """DRF's EXCEPTION_HANDLER: render any exception as a problem.
+
+    An error changes nothing because the service that raised it owns its transaction: raising
+    inside ``transaction.atomic()`` rolls it back.
+    """
     status, code, detail, extra, headers = _classify(exc)
     if status >= 500:
         logger.error("Unhandled error in %s", context.get("view"), exc_info=exc)
-    if current_scope() is not None and connection.in_atomic_block:
-        transaction.set_rollback(True)  # an error changes nothing: the request's scope is rolled back
     request = context.get("request")
     django_request = getattr(request, "_request", None)
     rate = getattr(django_request, "rate_limit_decision", None)

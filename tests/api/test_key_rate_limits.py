@@ -11,9 +11,8 @@ from django.test import Client
 from config.errors import InvalidInput
 from tenants.models import ApiKey
 from tenants.scope import tenant_scope
-from tenants.services import apikey_create
 from tests.conftest import make_caller
-from tests.factories import MembershipFactory, TenantFactory
+from tests.factories import MembershipFactory, TenantFactory, issue_key
 
 pytestmark = pytest.mark.django_db
 
@@ -21,14 +20,14 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize("rate_limit", ["", "10/second", "600/minute", "5/second"])
 def test_a_key_may_have_any_rate_up_to_its_tenants_quota(rate_limit: str) -> None:
     tenant = TenantFactory(api_rate_quota="10/second")
-    assert apikey_create(tenant=tenant, rate_limit=rate_limit).api_key.rate_limit == rate_limit
+    assert issue_key(tenant=tenant, rate_limit=rate_limit).api_key.rate_limit == rate_limit
 
 
 @pytest.mark.parametrize("rate_limit", ["11/second", "601/minute", "1000000/day"])
 def test_a_key_rate_above_the_tenants_quota_is_refused_and_nothing_is_issued(rate_limit: str) -> None:
     tenant = TenantFactory(api_rate_quota="10/second")
     with pytest.raises(InvalidInput) as raised:
-        apikey_create(tenant=tenant, rate_limit=rate_limit)
+        issue_key(tenant=tenant, rate_limit=rate_limit)
     assert raised.value.code == "rate_limit_above_quota"
     assert "10/second" in raised.value.detail
     with tenant_scope(tenant):
@@ -38,15 +37,15 @@ def test_a_key_rate_above_the_tenants_quota_is_refused_and_nothing_is_issued(rat
 def test_without_a_tenant_quota_the_platform_default_is_the_cap(settings: Any) -> None:
     settings.VERITY_DEFAULT_API_KEY_RATE = "50/second"
     tenant = TenantFactory()
-    apikey_create(tenant=tenant, rate_limit="50/second")
+    issue_key(tenant=tenant, rate_limit="50/second")
     with pytest.raises(InvalidInput) as raised:
-        apikey_create(tenant=tenant, rate_limit="51/second")
+        issue_key(tenant=tenant, rate_limit="51/second")
     assert raised.value.code == "rate_limit_above_quota"
 
 
 def test_an_unparseable_rate_is_still_invalid_rate_limit() -> None:
     with pytest.raises(InvalidInput) as raised:
-        apikey_create(tenant=TenantFactory(), rate_limit="lots")
+        issue_key(tenant=TenantFactory(), rate_limit="lots")
     assert raised.value.code == "invalid_rate_limit"
 
 

@@ -19,6 +19,7 @@ from audit.tasks import run_export
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
 from tests.conftest import Caller, make_caller
+from tests.factories import as_edge
 
 pytestmark = pytest.mark.django_db  # routed by the project's own URLConf (config/urls.py)
 
@@ -191,7 +192,9 @@ def test_public_keys_are_published(caller: Caller) -> None:
     from audit.digests import signing_key_rotate, signing_keyring
 
     signing_keyring()
-    signing_key_rotate()
+    as_edge(
+        signing_key_rotate,
+    )
     keys = caller.client.get("/v1/audit/public-keys").json()
     assert len(keys) == 2
     assert keys[0]["ValidityEndTime"] == keys[1]["ValidityStartTime"]

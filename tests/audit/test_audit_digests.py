@@ -24,7 +24,7 @@ from tenants.models import Tenant
 from tenants.scope import tenant_scope
 from tests.audit.events import record_verification_event
 from tests.committed import in_own_connection, owner_connection
-from tests.factories import TenantFactory
+from tests.factories import TenantFactory, as_edge
 
 pytestmark = pytest.mark.django_db
 
@@ -55,14 +55,14 @@ def download_trail(tenant: Tenant, root: Path) -> Path:
 
 
 def test_each_complete_hour_gets_a_signed_digest_chained_to_the_previous_one(tenant: Tenant) -> None:
-    made = digest_pending_hours(tenant=tenant, now=NOW)
+    made = as_edge(digest_pending_hours, tenant=tenant, now=NOW)
 
     assert [(digest.start_time, digest.record_count) for digest in made] == [
         (START, 3),
         (START + HOUR, 1),
         (START + 2 * HOUR, 1),
     ]
-    assert digest_pending_hours(tenant=tenant, now=NOW) == []  # nothing more is due
+    assert as_edge(digest_pending_hours, tenant=tenant, now=NOW) == []  # nothing more is due
     contents = [json.loads(digest.digest) for digest in made]
     assert contents[0]["previousDigestSignature"] is None
     assert contents[1]["previousDigestSignature"] == made[0].signature
@@ -76,7 +76,7 @@ def test_each_complete_hour_gets_a_signed_digest_chained_to_the_previous_one(ten
 
 
 def test_the_signature_verifies_against_an_independently_built_string_to_sign(tenant: Tenant) -> None:
-    first, second = digest_pending_hours(tenant=tenant, now=NOW)[:2]
+    first, second = as_edge(digest_pending_hours, tenant=tenant, now=NOW)[:2]
     key_row = SigningKey.objects.get()
     public_key = serialization.load_der_public_key(bytes(key_row.public_key_der))
     assert isinstance(public_key, rsa.RSAPublicKey)
@@ -100,7 +100,7 @@ def test_the_signature_verifies_against_an_independently_built_string_to_sign(te
 
 
 def test_the_delivered_trail_validates_offline(tenant: Tenant, tmp_path: Path) -> None:
-    digest_pending_hours(tenant=tenant, now=NOW)
+    as_edge(digest_pending_hours, tenant=tenant, now=NOW)
     root = download_trail(tenant, tmp_path / "trail")
     report = validate_export(root, bucket=tenant.storage_bucket)
     assert report.findings == []
@@ -113,13 +113,13 @@ def test_the_delivered_trail_validates_offline(tenant: Tenant, tmp_path: Path) -
 
 
 def test_rotation_keeps_old_keys_published_and_signs_new_hours_with_the_new_key(tenant: Tenant, tmp_path: Path) -> None:
-    first = digest_pending_hours(tenant=tenant, now=START + 2 * HOUR + timedelta(minutes=10))
+    first = as_edge(digest_pending_hours, tenant=tenant, now=START + 2 * HOUR + timedelta(minutes=10))
     assert len(first) == 2
     old = SigningKey.objects.get()
     with pytest.raises(ValueError, match="already signed"):
-        signing_key_rotate(at=START + HOUR + timedelta(minutes=30))
-    rotated = signing_key_rotate(at=START + 2 * HOUR + timedelta(minutes=30))
-    later = digest_pending_hours(tenant=tenant, now=NOW)
+        as_edge(signing_key_rotate, at=START + HOUR + timedelta(minutes=30))
+    rotated = as_edge(signing_key_rotate, at=START + 2 * HOUR + timedelta(minutes=30))
+    later = as_edge(digest_pending_hours, tenant=tenant, now=NOW)
 
     assert [digest.fingerprint for digest in [*first, *later]] == [
         old.fingerprint,
@@ -141,12 +141,12 @@ def test_an_hour_is_not_digested_while_an_older_transaction_could_still_add_to_i
     from audit import digests
 
     monkeypatch.setattr(digests, "_oldest_open_transaction", lambda: START + HOUR + timedelta(minutes=20))
-    made = digest_pending_hours(tenant=tenant, now=NOW)
+    made = as_edge(digest_pending_hours, tenant=tenant, now=NOW)
     assert [digest.end_time for digest in made] == [START + HOUR]
 
 
 def test_an_event_sealed_after_its_hour_was_delivered_is_reported_as_late(tenant: Tenant) -> None:
-    digest_pending_hours(tenant=tenant, now=NOW)
+    as_edge(digest_pending_hours, tenant=tenant, now=NOW)
     record_verification_event(tenant, event_time=START + timedelta(minutes=30))
     chain_seal(tenant_id=tenant.pk)
     with tenant_scope(tenant):
@@ -170,7 +170,7 @@ def test_a_record_changed_after_delivery_no_longer_matches_its_signed_digest(
             )
 
     in_own_connection(write)
-    [digest] = in_own_connection(digest_pending_hours, tenant=tenant, now=START + HOUR + timedelta(minutes=10))
+    [digest] = in_own_connection(as_edge, digest_pending_hours, tenant=tenant, now=START + HOUR + timedelta(minutes=10))
     with owner_connection() as owner, owner.transaction():
         owner.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_append_only")
         owner.execute(

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from botocore.stub import Stubber
+from django.db import transaction
 from PIL import Image
 
 from audit.identity import system_identity
@@ -67,15 +68,17 @@ def test_gateway_call_audit_survives_business_rollback(stub: Stubber) -> None:
     )
 
     def register() -> None:
+        # As a service does: the engine call outside any transaction, then the outcome's writes.
         with tenant_scope(tenant):
-            subject = SubjectFactory(tenant=tenant)
             Gateway(tenant).call(
                 "IndexFaces",
                 CollectionId=collection_name(tenant=tenant, shard=0),
                 Image={"Bytes": _jpeg()},
-                ExternalImageId=subject.public_id,
+                ExternalImageId="sub_registering",
             )
-            raise BusinessFailure
+            with transaction.atomic():
+                SubjectFactory(tenant=tenant)
+                raise BusinessFailure
 
     with pytest.raises(BusinessFailure):
         register()
@@ -103,7 +106,7 @@ def test_provisioning_calls_stay_in_the_log_when_provisioning_fails_after_them(
         raise BusinessFailure
 
     monkeypatch.setattr(tenant_services, "apikey_create", first_key_fails)
-    with pytest.raises(BusinessFailure):
+    with pytest.raises(BusinessFailure), platform_scope():
         tenant_services.tenant_create(slug="rolled-back", name="Rolled back")
 
     [tenant] = provisioned
@@ -135,7 +138,7 @@ def test_commit_now_stands_when_the_surrounding_transaction_rolls_back() -> None
         )
 
     def failing_change() -> None:
-        with tenant_scope(tenant):
+        with tenant_scope(tenant), transaction.atomic():
             record()
             record(error_code="internal_error", commit_now=True)
             raise BusinessFailure

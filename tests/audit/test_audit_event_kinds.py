@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.test import Client, RequestFactory
 
 from audit.identity import HIDDEN, system_identity
@@ -312,7 +313,7 @@ def test_a_rolled_back_change_leaves_no_event_but_commit_now_does(caller: Caller
         )
 
     def failing_change() -> None:
-        with tenant_scope(caller.tenant):
+        with tenant_scope(caller.tenant), transaction.atomic():
             record()
             raise RuntimeError("the change failed")
 

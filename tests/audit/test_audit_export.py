@@ -25,7 +25,7 @@ from config.aws import aws_client
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
 from tests.audit.events import record_verification_event
-from tests.factories import TenantFactory
+from tests.factories import TenantFactory, as_edge
 
 pytestmark = pytest.mark.django_db
 
@@ -168,7 +168,8 @@ def test_a_bundle_export_is_one_tar_that_validates_once_extracted(
     tenant: Tenant, tenant_bucket: Callable[[Tenant], None], tmp_path: Path
 ) -> None:
     tenant_bucket(tenant)
-    export = export_request(
+    export = as_edge(
+        export_request,
         tenant=tenant,
         start_time=START,
         end_time=END,
@@ -176,7 +177,7 @@ def test_a_bundle_export_is_one_tar_that_validates_once_extracted(
         requested_by=system_identity(tenant),
         filters={"outcome": "error"},
     )
-    export = export_run(export=export)
+    export = as_edge(export_run, export=export)
     assert export.status == ExportStatus.COMPLETED
     assert export.record_count == 3  # minutes 3, 65 and 179 failed
     body = aws_client("s3").get_object(
@@ -202,15 +203,17 @@ def test_export_ranges_are_whole_hours_and_at_most_a_year(
     from config.errors import InvalidInput
 
     with pytest.raises(InvalidInput, match=problem):
-        export_request(tenant=tenant, start_time=start, end_time=end, requested_by=system_identity(tenant))
+        as_edge(export_request, tenant=tenant, start_time=start, end_time=end, requested_by=system_identity(tenant))
 
 
 def test_a_failed_export_shows_a_stable_code_and_logs_the_detail(
     tenant: Tenant, aws: None, caplog: pytest.LogCaptureFixture
 ) -> None:
-    export = export_request(tenant=tenant, start_time=START, end_time=END, requested_by=system_identity(tenant))
+    export = as_edge(
+        export_request, tenant=tenant, start_time=START, end_time=END, requested_by=system_identity(tenant)
+    )
     with pytest.raises(Exception, match="NoSuchBucket"):
-        export_run(export=export)
+        as_edge(export_run, export=export)
     with tenant_scope(tenant):
         export.refresh_from_db()
         failure = AuditEvent.objects.get(event_name="ExportEvents")
@@ -221,7 +224,7 @@ def test_a_failed_export_shows_a_stable_code_and_logs_the_detail(
     assert (failure.error_code, failure.record["errorMessage"]) == ("export_failed", EXPORT_FAILED_MESSAGE)
     assert tenant.storage_bucket not in json.dumps([shown, failure.record])
     assert "NoSuchBucket" in caplog.text  # the detail stays in the server's log
-    assert export_run(export=export).status == ExportStatus.FAILED  # safe to call twice
+    assert as_edge(export_run, export=export).status == ExportStatus.FAILED  # safe to call twice
 
 
 def test_another_tenants_events_are_never_exported(tenant: Tenant, tmp_path: Path) -> None:

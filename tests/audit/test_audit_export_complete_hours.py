@@ -19,7 +19,7 @@ from audit.models import ExportDestination
 from config.errors import InvalidInput
 from tenants.models import Tenant
 from tests.audit.events import record_verification_event
-from tests.factories import TenantFactory
+from tests.factories import TenantFactory, as_edge
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,8 @@ def tenant(monkeypatch: pytest.MonkeyPatch) -> Tenant:
 
 
 def request_export(tenant: Tenant, end: datetime, location: Path) -> object:
-    return export_request(
+    return as_edge(
+        export_request,
         tenant=tenant,
         start_time=NINE,
         end_time=end,
@@ -62,7 +63,7 @@ def test_an_end_past_the_newest_complete_hour_is_moved_back_to_it(tenant: Tenant
     export = request_export(tenant, NINE + 5 * HOUR, tmp_path)
     assert export.end_time == NINE + 2 * HOUR
 
-    finished = export_run(export=export)
+    finished = as_edge(export_run, export=export)
 
     assert finished.record_count == 2  # 09:05 and 10:10; the 11:00 hour is not over for the trail yet
     assert digest_end_times(tmp_path) == ["2025-03-01T10:00:00Z", "2025-03-01T11:00:00Z"]
@@ -75,7 +76,8 @@ def test_an_end_within_the_complete_hours_is_kept(tenant: Tenant, tmp_path: Path
 
 def test_an_export_that_starts_in_an_incomplete_hour_is_refused(tenant: Tenant, tmp_path: Path) -> None:
     with pytest.raises(InvalidInput) as refused:
-        export_request(
+        as_edge(
+            export_request,
             tenant=tenant,
             start_time=NINE + 2 * HOUR,
             end_time=NINE + 4 * HOUR,

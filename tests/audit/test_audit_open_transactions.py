@@ -17,7 +17,7 @@ from tenants.models import Tenant
 from tenants.scope import tenant_scope
 from tests.audit.events import record_verification_event
 from tests.committed import connect_as
-from tests.factories import TenantFactory
+from tests.factories import TenantFactory, as_edge
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +51,6 @@ def test_no_hour_is_digested_while_a_transaction_begun_before_its_end_is_open(
     tenant_bucket(tenant)
     record_verification_event(tenant, event_time=timezone.now() - timedelta(hours=2))
     with open_transaction_elsewhere() as began:
-        made = digest_pending_hours(tenant=tenant, now=timezone.now() + timedelta(hours=3))
+        made = as_edge(digest_pending_hours, tenant=tenant, now=timezone.now() + timedelta(hours=3))
     assert made, "the hours before the open transaction are digested"
     assert made[-1].end_time == floor_hour(began - CLOCK_SKEW)

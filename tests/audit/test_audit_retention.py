@@ -18,7 +18,7 @@ from config.errors import InvalidInput
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
 from tests.audit.events import record_verification_event
-from tests.factories import TenantFactory
+from tests.factories import TenantFactory, as_edge
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +30,8 @@ def test_retention_defaults_to_seven_years_and_is_never_below_a_year() -> None:
     with tenant_scope(tenant):
         assert retention_days_of(tenant) == 7 * 365 + 2
     with pytest.raises(InvalidInput, match="366"):
-        audit_settings_set(tenant=tenant, retention_days=365)
-    audit_settings_set(tenant=tenant, retention_days=400)
+        as_edge(audit_settings_set, tenant=tenant, retention_days=365)
+    as_edge(audit_settings_set, tenant=tenant, retention_days=400)
     with tenant_scope(tenant), pytest.raises(IntegrityError), transaction.atomic():
         AuditSettings.objects.filter(tenant=tenant).update(retention_days=30)
 
@@ -74,7 +74,7 @@ def remaining(tenant: Tenant) -> list[str]:
 
 def test_nothing_is_purged_before_the_trail_has_delivered_it(old_and_new: tuple[Tenant, list[str]]) -> None:
     tenant, names = old_and_new
-    assert retention_purge(tenant=tenant) == 0
+    assert as_edge(retention_purge, platform=True, tenant=tenant) == 0
     assert remaining(tenant) == names
 
 
@@ -83,9 +83,9 @@ def test_a_purge_deletes_the_delivered_prefix_of_the_chain_and_what_remains_stil
 ) -> None:
     tenant, _ = old_and_new
     # Deliver the first two old hours only: the event three hours later stays undelivered.
-    assert len(digest_pending_hours(tenant=tenant, max_hours=2)) == 2
+    assert len(as_edge(digest_pending_hours, tenant=tenant, max_hours=2)) == 2
 
-    assert retention_purge(tenant=tenant) == 2
+    assert as_edge(retention_purge, platform=True, tenant=tenant) == 2
     assert remaining(tenant) == ["OldNotDelivered", "Recent"]
     with tenant_scope(tenant):
         purge = AuditPurge.objects.get()
@@ -97,7 +97,7 @@ def test_a_purge_deletes_the_delivered_prefix_of_the_chain_and_what_remains_stil
     assert report.first_sequence == 3
     assert event.record["serviceEventDetails"]["deletedCount"] == 2
     assert event.record["serviceEventDetails"]["throughSequence"] == 2
-    assert retention_purge(tenant=tenant) == 0  # safe to run again
+    assert as_edge(retention_purge, platform=True, tenant=tenant) == 0  # safe to run again
 
 
 def test_chain_sealing_continues_after_everything_was_purged(tenant_bucket: Callable[[Tenant], None]) -> None:
@@ -106,8 +106,8 @@ def test_chain_sealing_continues_after_everything_was_purged(tenant_bucket: Call
     keep_events_for(tenant, days=366)
     record_verification_event(tenant, "Old", event_time=timezone.now() - timedelta(days=800))
     chain_seal(tenant_id=tenant.pk)
-    digest_pending_hours(tenant=tenant, max_hours=2)
-    assert retention_purge(tenant=tenant) == 1
+    as_edge(digest_pending_hours, tenant=tenant, max_hours=2)
+    assert as_edge(retention_purge, platform=True, tenant=tenant) == 1
     record_verification_event(tenant, "New")
     chain_seal(tenant_id=tenant.pk)
     with tenant_scope(tenant):

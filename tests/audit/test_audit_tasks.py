@@ -25,7 +25,7 @@ from audit.selectors import chain_verify
 from tenants.models import Tenant, TenantStatus
 from tenants.scope import tenant_scope
 from tests.audit.events import record_verification_event
-from tests.factories import TenantFactory
+from tests.factories import TenantFactory, as_edge
 
 pytestmark = pytest.mark.django_db
 
@@ -194,7 +194,7 @@ def test_purge_all_tenants_enqueues_a_purge_for_every_tenant_and_each_purges(
 
     assert count == len(enqueued.calls) == Tenant.objects.count()
     assert {tenant.pk for tenant in tenants_now} <= {args[0] for args in enqueued.calls}
-    audit_settings_set(tenant=tenants_now[0], retention_days=400)
+    as_edge(audit_settings_set, tenant=tenants_now[0], retention_days=400)
     add_events(tenants_now[0], 1, ago=timedelta(days=800))
     # Not delivered in a digest yet, so nothing may be purged: the task runs the guarded purge.
     assert tasks.purge_tenant.apply(args=[tenants_now[0].pk]).get() == 0
@@ -202,7 +202,8 @@ def test_purge_all_tenants_enqueues_a_purge_for_every_tenant_and_each_purges(
 
 def _request_bundle_export(tenant: Tenant) -> Any:
     start = floor_hour(timezone.now()) - timedelta(hours=3)
-    return export_request(
+    return as_edge(
+        export_request,
         tenant=tenant,
         start_time=start,
         end_time=start + timedelta(hours=1),

@@ -8,8 +8,8 @@ from rest_framework.test import APIClient
 from audit.models import AuditEvent
 from tenants.models import Tenant
 from tenants.scope import platform_scope, tenant_scope
-from tenants.services import tenant_create
 from tests.conftest import Caller
+from tests.factories import provision
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +72,7 @@ def test_request_with_a_bad_key_goes_to_the_platform_log() -> None:
 
 @pytest.mark.usefixtures("aws_and_rekognition")
 def test_provisioning_records_each_rekognition_call() -> None:
-    tenant_create(slug="audited", name="Audited", shard_count=2)
+    provision(slug="audited", name="Audited", shard_count=2)
     tenant = Tenant.objects.get(slug="audited")
     calls = [r for r in _records(tenant) if r["eventSource"] == "rekognition.amazonaws.com"]
     assert [r["eventName"] for r in calls] == ["CreateCollection", "CreateCollection"]
@@ -82,7 +82,7 @@ def test_provisioning_records_each_rekognition_call() -> None:
 
 @pytest.mark.usefixtures("aws_and_rekognition")
 def test_provisioning_records_its_kms_and_s3_calls() -> None:
-    tenant_create(slug="kms-audited", name="KMS Audited")
+    provision(slug="kms-audited", name="KMS Audited")
     tenant = Tenant.objects.get(slug="kms-audited")
     calls = [(r["eventSource"], r["eventName"]) for r in _records(tenant)]
     assert ("kms.amazonaws.com", "CreateKey") in calls

@@ -16,8 +16,7 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tenants.models import Role
-from tenants.services import apikey_create
-from tests.factories import MembershipFactory, TenantFactory
+from tests.factories import MembershipFactory, TenantFactory, issue_key
 
 PASSWORD = "correct horse battery staple"
 TOKEN = re.compile(r"^vk_live_[A-Za-z0-9]{52}$")
@@ -117,7 +116,7 @@ def test_a_tenant_admin_enrols_totp_and_sees_a_new_key_once_and_never_in_a_cooki
 def test_a_reviewer_passes_the_second_factor_and_gets_no_revoke_action(browser: Any, live_server: Any) -> None:
     reviewer = MembershipFactory(role=Role.REVIEWER)
     device = TOTPDevice.objects.create(user=reviewer.user, name="phone", confirmed=True)
-    issued = apikey_create(tenant=reviewer.tenant, name="in use")
+    issued = issue_key(tenant=reviewer.tenant, name="in use")
 
     _sign_in_with_password(browser, live_server.url, reviewer.user.username)
     assert "/admin/2fa/verify/" in browser.current_url

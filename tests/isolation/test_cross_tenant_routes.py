@@ -29,9 +29,8 @@ from audit.models import AuditEvent, AuditExport, AuditSettings
 from audit.recording import record_event
 from tenants.models import Role, Tenant, Threshold
 from tenants.scope import platform_scope, tenant_scope
-from tenants.services import apikey_create
 from tests.conftest import Caller, make_caller
-from tests.factories import MembershipFactory, SubjectFactory
+from tests.factories import MembershipFactory, SubjectFactory, as_edge, issue_key
 
 pytestmark = pytest.mark.django_db
 
@@ -263,8 +262,12 @@ def _export(tenant: Tenant) -> Model:
     start = datetime(2025, 3, 1, 9, tzinfo=UTC)
     return _in_scope(
         tenant,
-        lambda: export_request(
-            tenant=tenant, start_time=start, end_time=start + timedelta(hours=1), requested_by=system_identity(tenant)
+        lambda: as_edge(
+            export_request,
+            tenant=tenant,
+            start_time=start,
+            end_time=start + timedelta(hours=1),
+            requested_by=system_identity(tenant),
         ),
     )
 
@@ -280,7 +283,7 @@ ADMIN_CASES: dict[str, AdminCase] = {
     "tenants.Threshold": tenant_owned(
         lambda t: _in_scope(t, lambda: Threshold.objects.create(tenant=t, operation="CompareFaces", value=97))
     ),
-    "tenants.ApiKey": tenant_owned(lambda t: _in_scope(t, lambda: apikey_create(tenant=t).api_key)),
+    "tenants.ApiKey": tenant_owned(lambda t: _in_scope(t, lambda: issue_key(tenant=t).api_key)),
     "verification.Subject": tenant_owned(lambda t: SubjectFactory(tenant=t)),
     "audit.AuditEvent": tenant_owned(_event),
     "audit.AuditExport": tenant_owned(_export),

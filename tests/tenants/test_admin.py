@@ -14,8 +14,8 @@ from rest_framework.test import APIClient
 
 from tenants.models import ApiKey, Role, Tenant, Threshold
 from tenants.scope import tenant_scope
-from tenants.services import apikey_create, threshold_set
-from tests.factories import MembershipFactory, SubjectFactory, UserFactory
+from tenants.services import threshold_set
+from tests.factories import MembershipFactory, SubjectFactory, UserFactory, issue_key
 
 pytestmark = pytest.mark.django_db
 
@@ -63,8 +63,8 @@ def test_tenant_admin_cannot_open_another_tenants_subject_by_url() -> None:
 def test_tenant_admin_sees_only_own_tenant_and_keys() -> None:
     membership = MembershipFactory()
     other = MembershipFactory()
-    mine = apikey_create(tenant=membership.tenant, name="mine").api_key
-    theirs = apikey_create(tenant=other.tenant, name="theirs").api_key
+    mine = issue_key(tenant=membership.tenant, name="mine").api_key
+    theirs = issue_key(tenant=other.tenant, name="theirs").api_key
     client = _login(membership.user)
     tenants_page = client.get("/admin/tenants/tenant/").content.decode()
     assert membership.tenant.slug in tenants_page
@@ -98,7 +98,8 @@ def test_staff_without_a_tenant_is_refused() -> None:
 
 def test_reviewer_may_view_but_not_change_thresholds() -> None:
     membership = MembershipFactory(role=Role.REVIEWER)
-    threshold = threshold_set(tenant=membership.tenant, operation="CompareFaces", face_model_version="", value=95)
+    with tenant_scope(membership.tenant):
+        threshold = threshold_set(tenant=membership.tenant, operation="CompareFaces", face_model_version="", value=95)
     client = _login(membership.user)
     change = f"/admin/tenants/threshold/{threshold.pk}/change/"
     assert "95" in client.get("/admin/tenants/threshold/").content.decode()
@@ -217,7 +218,7 @@ def test_messages_are_kept_on_the_server() -> None:
 
 def test_a_reviewer_cannot_revoke_keys_through_the_admin_action() -> None:
     membership = MembershipFactory(role=Role.REVIEWER)
-    issued = apikey_create(tenant=membership.tenant, name="keep me")
+    issued = issue_key(tenant=membership.tenant, name="keep me")
     response = _login(membership.user).post(
         "/admin/tenants/apikey/", {"action": "revoke", "_selected_action": [str(issued.api_key.pk)]}, follow=True
     )
@@ -228,7 +229,7 @@ def test_a_reviewer_cannot_revoke_keys_through_the_admin_action() -> None:
 
 def test_a_tenant_admin_revokes_keys_through_the_admin_action() -> None:
     membership = MembershipFactory()
-    issued = apikey_create(tenant=membership.tenant, name="revoke me")
+    issued = issue_key(tenant=membership.tenant, name="revoke me")
     _login(membership.user).post(
         "/admin/tenants/apikey/", {"action": "revoke", "_selected_action": [str(issued.api_key.pk)]}
     )

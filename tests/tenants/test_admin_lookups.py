@@ -9,8 +9,7 @@ from django.test import Client
 
 from tenants.admin_site import VerityModelAdmin
 from tenants.models import Role
-from tenants.services import apikey_create
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, issue_key
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +24,7 @@ def _login(role: str) -> tuple[Client, object]:
 @pytest.mark.parametrize("role", [Role.REVIEWER, Role.TENANT_ADMIN])
 def test_key_hashes_cannot_be_probed_through_changelist_lookups(role: str) -> None:
     client, membership = _login(role)
-    issued = apikey_create(tenant=membership.tenant, name="probe-me")  # type: ignore[attr-defined]
+    issued = issue_key(tenant=membership.tenant, name="probe-me")  # type: ignore[attr-defined]
     right, wrong = issued.api_key.secret_hash[:2], "zz"
     for prefix in (right, wrong):
         response = client.get(f"/admin/tenants/apikey/?secret_hash__startswith={prefix}")
@@ -35,7 +34,7 @@ def test_key_hashes_cannot_be_probed_through_changelist_lookups(role: str) -> No
 
 def test_declared_list_filters_still_work() -> None:
     client, membership = _login(Role.TENANT_ADMIN)
-    apikey_create(tenant=membership.tenant, name="a test key", mode="test")  # type: ignore[attr-defined]
+    issue_key(tenant=membership.tenant, name="a test key", mode="test")  # type: ignore[attr-defined]
     filtered = client.get("/admin/tenants/apikey/?mode__exact=test")
     assert filtered.status_code == 200
     assert "a test key" in filtered.content.decode()

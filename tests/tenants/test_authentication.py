@@ -50,7 +50,8 @@ def test_every_kind_of_bad_key_gets_the_same_401(caller: Caller) -> None:
     with tenant_scope(expired.tenant):
         ApiKey.objects.filter(pk=expired.api_key.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     revoked = make_caller()
-    apikey_revoke(api_key=revoked.api_key)
+    with tenant_scope(revoked.tenant):
+        apikey_revoke(api_key=revoked.api_key)
     suspended = make_caller()
     suspended.tenant.status = TenantStatus.SUSPENDED
     suspended.tenant.save()

@@ -14,8 +14,8 @@ from django.test import Client
 from audit.models import AuditEvent, AuditSettings
 from tenants.models import ApiKey, Membership, Role, Tenant, Threshold
 from tenants.scope import tenant_scope
-from tenants.services import apikey_create, apikey_revoke, threshold_set
-from tests.factories import MembershipFactory, TenantFactory
+from tenants.services import apikey_revoke, threshold_set
+from tests.factories import MembershipFactory, TenantFactory, issue_key
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +85,7 @@ def test_issuing_a_key_in_the_admin_records_the_commands_event_once_naming_the_a
 
 def test_revoking_in_the_admin_records_one_delete_access_key_and_revoking_again_none() -> None:
     client, membership = _admin()
-    issued = apikey_create(tenant=membership.tenant, name="old")
+    issued = issue_key(tenant=membership.tenant, name="old")
     for _ in range(2):
         client.post("/admin/tenants/apikey/", {"action": "revoke", "_selected_action": [str(issued.api_key.pk)]})
 
@@ -121,8 +121,9 @@ def test_threshold_changes_in_the_admin_are_recorded_once_by_the_service() -> No
 
 def test_setting_a_threshold_to_its_current_value_records_nothing() -> None:
     tenant = TenantFactory()
-    threshold_set(tenant=tenant, operation="Authentication", value=97)
-    threshold_set(tenant=tenant, operation="Authentication", value=97)
+    with tenant_scope(tenant):
+        threshold_set(tenant=tenant, operation="Authentication", value=97)
+        threshold_set(tenant=tenant, operation="Authentication", value=97)
     assert len(_changes(tenant)) == 1
 
 
@@ -163,7 +164,7 @@ def test_a_key_issued_in_a_rolled_back_transaction_leaves_no_event() -> None:
 
     def issue_then_fail() -> None:
         with transaction.atomic():
-            apikey_create(tenant=tenant, name="never")
+            issue_key(tenant=tenant, name="never")
             raise RuntimeError("the caller failed after issuing the key")
 
     with pytest.raises(RuntimeError):
@@ -179,17 +180,18 @@ def test_a_key_whose_event_cannot_be_recorded_is_not_issued() -> None:
         mock.patch("tenants.services.record_change", side_effect=RuntimeError("audit unavailable")),
         pytest.raises(RuntimeError),
     ):
-        apikey_create(tenant=tenant, name="unaudited")
+        issue_key(tenant=tenant, name="unaudited")
     with tenant_scope(tenant):
         assert not ApiKey.objects.exists()
 
 
 def test_a_revocation_whose_event_cannot_be_recorded_is_rolled_back() -> None:
     tenant = TenantFactory()
-    issued = apikey_create(tenant=tenant, name="still valid")
+    issued = issue_key(tenant=tenant, name="still valid")
     with (
         mock.patch("tenants.services.record_change", side_effect=RuntimeError("audit unavailable")),
         pytest.raises(RuntimeError),
+        tenant_scope(tenant),
     ):
         apikey_revoke(api_key=issued.api_key)
     with tenant_scope(tenant):

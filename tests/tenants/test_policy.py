@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from config.errors import InvalidInput
 from tenants.policy import PolicyError, RequestContext, is_allowed, validate_policy
-from tenants.services import apikey_create
 from tests.conftest import make_caller
+from tests.factories import issue_key
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -142,7 +142,7 @@ def test_invalid_policies_are_refused_with_the_reason(document: object, message:
 def test_issuing_a_key_with_an_invalid_policy_writes_nothing() -> None:
     caller = make_caller()
     with pytest.raises(InvalidInput) as raised:
-        apikey_create(tenant=caller.tenant, policy={"Version": "2012-10-17", "Statement": [{"Effect": "Allow"}]})
+        issue_key(tenant=caller.tenant, policy={"Version": "2012-10-17", "Statement": [{"Effect": "Allow"}]})
     assert raised.value.code == "invalid_policy"
 
 
@@ -185,7 +185,7 @@ def test_forwarded_for_is_believed_only_from_trusted_proxies(settings: object) -
 def test_expiry_in_the_past_is_refused() -> None:
     caller = make_caller()
     with pytest.raises(InvalidInput) as raised:
-        apikey_create(tenant=caller.tenant, expires_at=timezone.now() - timedelta(minutes=1))
+        issue_key(tenant=caller.tenant, expires_at=timezone.now() - timedelta(minutes=1))
     assert raised.value.code == "invalid_expiry"
 
 

@@ -15,14 +15,15 @@ from config.aws import aws_client
 from config.errors import Conflict, InvalidInput
 from tenants.models import ApiKey, Tenant
 from tenants.scope import tenant_scope
-from tenants.services import tenant_create, tenant_reconcile
+from tenants.services import tenant_reconcile
+from tests.factories import provision
 from vision.models import FaceCollection
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("aws_and_rekognition")]
 
 
 def test_tenant_create_provisions_key_storage_and_a_working_api_key() -> None:
-    issued = tenant_create(slug="acme-bank", name="Acme Bank", shard_count=3)
+    issued = provision(slug="acme-bank", name="Acme Bank", shard_count=3)
     tenant = Tenant.objects.get(slug="acme-bank")
     assert len(tenant.account_id) == 12
     assert tenant.account_id.isdigit()
@@ -59,17 +60,17 @@ def test_tenant_create_provisions_key_storage_and_a_working_api_key() -> None:
 
 
 def test_adding_shards_later_creates_their_collections() -> None:
-    tenant_create(slug="growing", name="Growing")
+    provision(slug="growing", name="Growing")
     tenant = Tenant.objects.get(slug="growing")
     tenant.shard_count = 3
     tenant.save()
-    assert tenant_reconcile(tenant=tenant) == ["collections"]
     with tenant_scope(tenant):
+        assert tenant_reconcile(tenant=tenant) == ["collections"]
         assert sorted(FaceCollection.objects.values_list("shard", flat=True)) == [0, 1, 2]
 
 
 def test_tenant_in_another_region_gets_storage_there() -> None:
-    tenant_create(slug="euro-fin", name="Euro Fin", region="eu-west-1")
+    provision(slug="euro-fin", name="Euro Fin", region="eu-west-1")
     tenant = Tenant.objects.get(slug="euro-fin")
     location = boto3.client("s3", region_name="eu-west-1").get_bucket_location(Bucket=tenant.storage_bucket)
     assert location["LocationConstraint"] == "eu-west-1"
@@ -77,11 +78,11 @@ def test_tenant_in_another_region_gets_storage_there() -> None:
 
 
 def test_duplicate_slug_is_refused_and_creates_no_key() -> None:
-    tenant_create(slug="acme", name="Acme")
+    provision(slug="acme", name="Acme")
     kms = boto3.client("kms", region_name="us-east-1")
     keys_before = len(kms.list_keys()["Keys"])
     with pytest.raises(Conflict) as raised:
-        tenant_create(slug="acme", name="Acme again")
+        provision(slug="acme", name="Acme again")
     assert raised.value.code == "tenant_exists"
     assert len(kms.list_keys()["Keys"]) == keys_before
 
@@ -92,7 +93,7 @@ def test_duplicate_slug_is_refused_and_creates_no_key() -> None:
 )
 def test_invalid_tenant_is_refused_before_touching_aws(slug: str, region: str | None, shards: int) -> None:
     with pytest.raises(InvalidInput) as raised:
-        tenant_create(slug=slug, name="x", region=region, shard_count=shards)
+        provision(slug=slug, name="x", region=region, shard_count=shards)
     assert raised.value.code == "invalid_tenant"
     assert boto3.client("kms", region_name="us-east-1").list_keys()["Keys"] == []
     assert not Tenant.objects.exists()
@@ -104,7 +105,7 @@ def test_failed_provisioning_schedules_the_key_for_deletion(monkeypatch: pytest.
 
     monkeypatch.setattr("tenants.services._create_storage", lambda tenant, aws: storage_down(tenant))
     with pytest.raises(RuntimeError):
-        tenant_create(slug="unlucky", name="Unlucky")
+        provision(slug="unlucky", name="Unlucky")
     assert not Tenant.objects.filter(slug="unlucky").exists()
     kms = boto3.client("kms", region_name="us-east-1")
     (key,) = kms.list_keys()["Keys"]
@@ -113,13 +114,14 @@ def test_failed_provisioning_schedules_the_key_for_deletion(monkeypatch: pytest.
 
 
 def test_reconcile_recreates_lost_storage_and_key() -> None:
-    tenant_create(slug="drift", name="Drift")
+    provision(slug="drift", name="Drift")
     tenant = Tenant.objects.get(slug="drift")
     s3 = boto3.client("s3", region_name="us-east-1")
     s3.delete_bucket(Bucket=tenant.storage_bucket)
     boto3.client("kms", region_name="us-east-1").delete_alias(AliasName="alias/verity/drift")
-    assert sorted(tenant_reconcile(tenant=tenant)) == ["kms_key", "storage"]
-    assert tenant_reconcile(tenant=tenant) == []
+    with tenant_scope(tenant):
+        assert sorted(tenant_reconcile(tenant=tenant)) == ["kms_key", "storage"]
+        assert tenant_reconcile(tenant=tenant) == []
     assert s3.get_bucket_encryption(Bucket=tenant.storage_bucket)
 
 
@@ -138,7 +140,7 @@ def test_tenant_create_command_prints_account_and_key_once() -> None:
 
 
 def test_apikey_create_command_with_test_mode_policy_and_expiry(tmp_path: Path) -> None:
-    tenant_create(slug="keys", name="Keys")
+    provision(slug="keys", name="Keys")
     policy_file = tmp_path / "policy.json"
     policy_file.write_text(
         json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "tenants:*"}]})
@@ -167,7 +169,7 @@ def test_apikey_create_command_with_test_mode_policy_and_expiry(tmp_path: Path) 
     ],
 )
 def test_apikey_create_command_refuses_bad_input(args: list[str], message: str) -> None:
-    tenant_create(slug="keys", name="Keys")
+    provision(slug="keys", name="Keys")
     with pytest.raises(CommandError, match=message):
         call_command("apikey_create", *args, stdout=StringIO())
 
@@ -182,7 +184,7 @@ def _fail_after_the_collections(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_failed_provisioning_deletes_the_collections_it_created(monkeypatch: pytest.MonkeyPatch) -> None:
     _fail_after_the_collections(monkeypatch)
     with pytest.raises(RuntimeError, match="first API key"):
-        tenant_create(slug="half-made", name="Half Made", shard_count=2)
+        provision(slug="half-made", name="Half Made", shard_count=2)
 
     assert not Tenant.objects.filter(slug="half-made").exists()
     assert aws_client("rekognition", "us-east-1").list_collections()["CollectionIds"] == []
@@ -194,12 +196,12 @@ def test_a_later_tenant_with_the_same_slug_adopts_nothing_left_behind(monkeypatc
         _fail_after_the_collections(failing)
         failing.setattr("tenants.services._delete_collections", lambda tenant, aws: None, raising=False)
         with pytest.raises(RuntimeError):
-            tenant_create(slug="reused", name="First")
+            provision(slug="reused", name="First")
     (left_behind,) = rekognition.list_collections()["CollectionIds"]
     photo = (Path(__file__).resolve().parents[1] / "fixtures" / "faces" / "person_a_1.jpg").read_bytes()
     rekognition.index_faces(CollectionId=left_behind, Image={"Bytes": photo})
 
-    tenant_create(slug="reused", name="Second")
+    provision(slug="reused", name="Second")
 
     tenant = Tenant.objects.get(slug="reused")
     with tenant_scope(tenant):

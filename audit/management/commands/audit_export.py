@@ -16,6 +16,7 @@ from audit.identity import system_identity
 from audit.models import ExportDestination, ExportFormat
 from config.errors import DomainError
 from tenants.models import Tenant
+from tenants.scope import tenant_scope
 
 
 def parse_time(text: str) -> datetime:
@@ -46,17 +47,18 @@ class Command(BaseCommand):
         if tenant is None:
             raise CommandError(f"No tenant {options['tenant']!r}.")
         try:
-            export = export_request(
-                tenant=tenant,
-                start_time=options["start"],
-                end_time=options["end"],
-                export_format=options["format"],
-                destination=ExportDestination.DIRECTORY if options["dir"] else ExportDestination.S3,
-                requested_by=system_identity(tenant) | {"userName": "manage.py audit_export"},
-                location=options["dir"] or "",
-                bucket=options["bucket"],
-            )
-            export = export_run(export=export)
+            with tenant_scope(tenant):
+                export = export_request(
+                    tenant=tenant,
+                    start_time=options["start"],
+                    end_time=options["end"],
+                    export_format=options["format"],
+                    destination=ExportDestination.DIRECTORY if options["dir"] else ExportDestination.S3,
+                    requested_by=system_identity(tenant) | {"userName": "manage.py audit_export"},
+                    location=options["dir"] or "",
+                    bucket=options["bucket"],
+                )
+                export = export_run(export=export)
         except DomainError as error:
             raise CommandError(error.detail) from error
         where = (

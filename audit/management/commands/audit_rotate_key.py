@@ -7,13 +7,15 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from audit.digests import signing_key_rotate
+from tenants.scope import platform_scope
 
 
 class Command(BaseCommand):
     help = "Rotate the audit digest signing key; the old public key stays published."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        key = signing_key_rotate()
+        with platform_scope():
+            key = signing_key_rotate()
         self.stdout.write(
             self.style.SUCCESS(f"New signing key {key.fingerprint}, valid from {key.valid_from:%Y-%m-%dT%H:%M:%SZ}.")
         )

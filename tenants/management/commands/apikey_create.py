@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from config.errors import DomainError
 from tenants.models import ApiKeyMode, Tenant
+from tenants.scope import tenant_scope
 from tenants.services import apikey_create
 
 
@@ -45,13 +46,14 @@ class Command(BaseCommand):
             except (OSError, ValueError) as exc:
                 raise CommandError(f"Cannot read the policy: {exc}") from exc
         try:
-            issued = apikey_create(
-                tenant=tenant,
-                name=options["name"],
-                mode=ApiKeyMode.TEST if options["test"] else ApiKeyMode.LIVE,
-                policy=policy,
-                expires_at=_parse_expiry(options["expires"]) if options["expires"] else None,
-            )
+            with tenant_scope(tenant):
+                issued = apikey_create(
+                    tenant=tenant,
+                    name=options["name"],
+                    mode=ApiKeyMode.TEST if options["test"] else ApiKeyMode.LIVE,
+                    policy=policy,
+                    expires_at=_parse_expiry(options["expires"]) if options["expires"] else None,
+                )
         except DomainError as exc:
             raise CommandError(f"{exc.code}: {exc.detail}") from exc
         self.stdout.write(f"API key: {issued.token}")

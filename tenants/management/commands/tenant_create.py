@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from config.errors import DomainError
 from tenants.models import Tenant
+from tenants.scope import platform_scope
 from tenants.services import tenant_create
 
 
@@ -32,9 +33,10 @@ class Command(BaseCommand):
             )
             return
         try:
-            issued = tenant_create(
-                slug=slug, name=options["name"], region=options["region"], shard_count=options["shards"]
-            )
+            with platform_scope():
+                issued = tenant_create(
+                    slug=slug, name=options["name"], region=options["region"], shard_count=options["shards"]
+                )
         except DomainError as exc:
             raise CommandError(f"{exc.code}: {exc.detail} {exc.extra or ''}".strip()) from exc
         tenant = issued.api_key.tenant

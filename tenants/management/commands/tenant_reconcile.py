@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from tenants.models import Tenant, TenantStatus
+from tenants.scope import tenant_scope
 from tenants.services import tenant_reconcile
 
 
@@ -15,6 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         for tenant in Tenant.objects.filter(status=TenantStatus.ACTIVE):
-            repaired = tenant_reconcile(tenant=tenant)
+            with tenant_scope(tenant):
+                repaired = tenant_reconcile(tenant=tenant)
             if repaired:
                 self.stdout.write(f"{tenant.slug}: recreated {', '.join(repaired)}")

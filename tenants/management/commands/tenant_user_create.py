@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from config.errors import DomainError
 from tenants.models import Role, Tenant
+from tenants.scope import tenant_scope
 from tenants.staff import tenant_user_create
 
 
@@ -26,9 +27,10 @@ class Command(BaseCommand):
         if tenant is None:
             raise CommandError(f"No tenant {options['slug']!r}.")
         try:
-            invite = tenant_user_create(
-                tenant=tenant, username=options["username"], role=options["role"], email=options["email"]
-            )
+            with tenant_scope(tenant):
+                invite = tenant_user_create(
+                    tenant=tenant, username=options["username"], role=options["role"], email=options["email"]
+                )
         except DomainError as exc:
             raise CommandError(f"{exc.code}: {exc.detail}") from exc
         link = settings.VERITY_ADMIN_BASE_URL.rstrip("/") + invite.set_password_path

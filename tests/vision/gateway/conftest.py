@@ -38,8 +38,11 @@ def _fast_retries_and_fresh_clients(settings: Any, monkeypatch: pytest.MonkeyPat
 
 
 @pytest.fixture
-def tenant(db: None) -> Tenant:
-    """A tenant whose collections are ``verity-demo-s00`` and ``-s09`` (rows, as collections_ensure leaves them)."""
+def tenant(db: None) -> Iterator[Tenant]:
+    """A tenant whose collections are ``verity-demo-s00`` and ``-s09`` (rows, as collections_ensure leaves them).
+
+    The test runs in the tenant's scope, as a service calling the gateway does.
+    """
     tenant = TenantFactory()
     with tenant_scope(tenant):
         for shard in (0, 9):
@@ -50,7 +53,7 @@ def tenant(db: None) -> Tenant:
                 collection_arn=f"aws:rekognition:us-east-1:123456789012:collection/verity-demo-s{shard:02d}",
                 face_model_version="7.0",
             )
-    return tenant
+        yield tenant
 
 
 @pytest.fixture

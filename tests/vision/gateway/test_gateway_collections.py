@@ -31,6 +31,16 @@ def _expect_create(stub: Stubber, tenant: Tenant, shard: int, model_version: str
     )
 
 
+def _ensure(tenant: Tenant) -> list[FaceCollection]:
+    with tenant_scope(tenant):
+        return collections_ensure(tenant=tenant)
+
+
+def _call(tenant: Tenant, operation: str, **params: object) -> dict[str, object]:
+    with tenant_scope(tenant):
+        return Gateway(tenant).call(operation, **params)
+
+
 def _shards(tenant: Tenant) -> list[tuple[int, str, str, int]]:
     with tenant_scope(tenant):
         return [(c.shard, c.collection_id, c.face_model_version, c.face_count) for c in FaceCollection.objects.all()]
@@ -41,7 +51,7 @@ def test_collections_ensure_creates_every_shard_and_records_the_face_model(stub:
     _expect_create(stub, tenant, 0)
     _expect_create(stub, tenant, 1)
 
-    collections = collections_ensure(tenant=tenant)
+    collections = _ensure(tenant)
 
     assert [c.collection_id for c in collections] == ["verity-ten_acme-s00", "verity-ten_acme-s01"]
     assert collections[1].collection_arn == _arn("verity-ten_acme-s01")
@@ -51,22 +61,22 @@ def test_collections_ensure_creates_every_shard_and_records_the_face_model(stub:
 def test_collections_ensure_is_idempotent(stub: Stubber) -> None:
     tenant = TenantFactory(shard_count=1)
     _expect_create(stub, tenant, 0)
-    collections_ensure(tenant=tenant)
+    _ensure(tenant)
 
     # No answer is queued: a second CreateCollection would fail the call.
-    assert [c.shard for c in collections_ensure(tenant=tenant)] == [0]
+    assert [c.shard for c in _ensure(tenant)] == [0]
 
 
 def test_raising_the_shard_count_adds_only_the_new_shards(stub: Stubber) -> None:
     tenant = TenantFactory(slug="grow", shard_count=1)
     _expect_create(stub, tenant, 0, model_version="6.0")
-    collections_ensure(tenant=tenant)
+    _ensure(tenant)
 
     tenant.shard_count = 3
     tenant.save(update_fields=["shard_count"])
     _expect_create(stub, tenant, 1)
     _expect_create(stub, tenant, 2)
-    collections_ensure(tenant=tenant)
+    _ensure(tenant)
 
     assert [(shard, version) for shard, _, version, _ in _shards(tenant)] == [(0, "6.0"), (1, "7.0"), (2, "7.0")]
 
@@ -85,7 +95,7 @@ def test_an_existing_collection_without_a_row_is_adopted(stub: Stubber) -> None:
         expected_params={"CollectionId": "verity-ten_restored-s00"},
     )
 
-    collections_ensure(tenant=tenant)
+    _ensure(tenant)
 
     assert _shards(tenant) == [(0, "verity-ten_restored-s00", "6.0", 1234)]
 
@@ -95,7 +105,7 @@ def test_an_engine_failure_creates_no_row(stub: Stubber) -> None:
     stub.add_client_error("create_collection", "AccessDeniedException", "no rekognition:CreateCollection", 400)
 
     with pytest.raises(DomainError, match="may not call CreateCollection"):
-        collections_ensure(tenant=tenant)
+        _ensure(tenant)
 
     assert _shards(tenant) == []
 
@@ -103,7 +113,7 @@ def test_an_engine_failure_creates_no_row(stub: Stubber) -> None:
 def test_a_tenant_sees_only_its_own_collections(stub: Stubber) -> None:
     first, second = TenantFactory(shard_count=1), TenantFactory(shard_count=1)
     _expect_create(stub, first, 0)
-    collections_ensure(tenant=first)
+    _ensure(first)
 
     assert _shards(second) == []
     assert len(_shards(first)) == 1
@@ -112,7 +122,7 @@ def test_a_tenant_sees_only_its_own_collections(stub: Stubber) -> None:
 def test_a_collection_of_another_tenant_is_refused_before_any_engine_call(stub: Stubber) -> None:
     first, second = TenantFactory(shard_count=1), TenantFactory(shard_count=1)
     _expect_create(stub, second, 0)
-    collections_ensure(tenant=second)
+    _ensure(second)
     theirs = collection_name(tenant=second, shard=0)
 
     # No answer is queued: any call to the engine would fail with a Stubber error instead.
@@ -124,10 +134,10 @@ def test_a_collection_of_another_tenant_is_refused_before_any_engine_call(stub: 
         ("SearchFaces", {"FaceId": "11111111-1111-1111-1111-111111111111"}),
     ]:
         with pytest.raises(ResourceNotFound) as caught:
-            Gateway(first).call(operation, CollectionId=theirs, **params)
+            _call(first, operation, CollectionId=theirs, **params)
         assert caught.value.code == "collection_not_found"
     with pytest.raises(ResourceNotFound):
-        Gateway(first).call("CreateCollection", CollectionId="verity-anything-s00")
+        _call(first, "CreateCollection", CollectionId="verity-anything-s00")
 
 
 def test_collections_recorded_under_an_older_naming_rule_stay_usable_by_their_tenant_only(stub: Stubber) -> None:
@@ -142,9 +152,9 @@ def test_collections_recorded_under_an_older_naming_rule_stay_usable_by_their_te
         expected_params={"CollectionId": "verity-legacy-s00"},
     )
 
-    assert Gateway(owner).call("DescribeCollection", CollectionId="verity-legacy-s00")["FaceCount"] == 0
+    assert _call(owner, "DescribeCollection", CollectionId="verity-legacy-s00")["FaceCount"] == 0
     with pytest.raises(ResourceNotFound):
-        Gateway(other).call("DescribeCollection", CollectionId="verity-legacy-s00")
+        _call(other, "DescribeCollection", CollectionId="verity-legacy-s00")
 
 
 def test_shard_for_is_stable_across_processes_and_releases() -> None:
