@@ -1,0 +1,67 @@
+"""Fixtures for moderation: real photos, Rekognition answers in taxonomy 7, a Stubber on the tenant's client."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.stub import Stubber
+
+from config.aws import aws_client, reset_clients
+from tenants.models import Tenant
+
+FACES = Path(__file__).resolve().parents[1] / "fixtures" / "faces"
+MODEL_VERSION = "7.0"
+
+
+def label(name: str, confidence: float, parent: str = "", level: int | None = None) -> dict[str, Any]:
+    """A ModerationLabel as Rekognition answers it (taxonomy 7 names)."""
+    level = level if level is not None else (1 if not parent else 2)
+    return {"Name": name, "ParentName": parent, "TaxonomyLevel": level, "Confidence": confidence}
+
+
+def violence(confidence: float) -> list[dict[str, Any]]:
+    """Weapon violence at three levels, as DetectModerationLabels reports it."""
+    return [
+        label("Violence", confidence),
+        label("Graphic Violence", confidence, "Violence"),
+        label("Weapon Violence", confidence, "Graphic Violence", 3),
+    ]
+
+
+def answer(labels: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"ModerationLabels": labels, "ModerationModelVersion": MODEL_VERSION}
+
+
+@pytest.fixture
+def photo() -> bytes:
+    """A real portrait (tests/fixtures/faces/CREDITS.md): safe content."""
+    return (FACES / "person_b_1.jpg").read_bytes()
+
+
+@pytest.fixture
+def photo_b64(photo: bytes) -> str:
+    return base64.b64encode(photo).decode()
+
+
+@pytest.fixture
+def fake_credentials(monkeypatch: pytest.MonkeyPatch, settings: Any) -> Iterator[None]:
+    """Credentials for clients that a Stubber answers; quick retries."""
+    settings.VERITY_VISION_RETRY_BASE_DELAY = 0.001
+    settings.VERITY_VISION_RETRY_MAX_DELAY = 0.004
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }.items():
+        monkeypatch.setenv(name, value)
+    reset_clients()
+    yield
+    reset_clients()
+
+
+def rekognition_stub(tenant: Tenant) -> Stubber:
+    return Stubber(aws_client("rekognition", tenant.region))
