@@ -503,9 +503,9 @@ def completion_job_id(message_body: str) -> str | None:
 # --- Review queue -------------------------------------------------------------------------------
 
 
-def _check_reviewer(reviewer: Any) -> None:
+def _check_reviewer(tenant: Tenant, reviewer: Any) -> None:
     membership = getattr(reviewer, "membership", None)
-    if membership is None or membership.role != Role.REVIEWER:
+    if membership is None or membership.tenant_id != tenant.pk or membership.role != Role.REVIEWER:
         raise PermissionDenied(
             "Only a user with the reviewer role may work the review queue.", code="reviewer_required"
         )
@@ -517,7 +517,7 @@ def review_task_claim(*, tenant: Tenant, task: ReviewTask, reviewer: Any) -> Rev
     Refused when the task is decided, or claimed by someone else whose claim has not expired.
     """
     require_scope(tenant)
-    _check_reviewer(reviewer)
+    _check_reviewer(tenant, reviewer)
     with transaction.atomic(using=scope_database()):
         task = ReviewTask.objects.select_for_update().get(pk=task.pk)
         now = timezone.now()
@@ -545,7 +545,7 @@ def review_task_decide(*, tenant: Tenant, task: ReviewTask, reviewer: Any, decis
     Only the reviewer holding an unexpired claim may decide, and only once.
     """
     require_scope(tenant)
-    _check_reviewer(reviewer)
+    _check_reviewer(tenant, reviewer)
     if decision not in (Decision.APPROVE, Decision.REJECT):
         raise InvalidInput("A reviewer approves or rejects.", code="invalid_review_decision")
     with transaction.atomic(using=scope_database()):
