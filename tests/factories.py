@@ -7,6 +7,8 @@ from typing import Any
 import factory
 from django.contrib.auth import get_user_model
 
+from moderation.models import ModerationPolicy, ModerationResult, ReviewTask
+from moderation.policies import default_rules
 from tenants.models import Membership, Role, Tenant
 from tenants.scope import tenant_scope
 from verification.models import Subject
@@ -61,3 +63,43 @@ class MembershipFactory(TenantOwnedFactory):
 
     user = factory.SubFactory(UserFactory)
     role = Role.TENANT_ADMIN
+
+
+class ModerationPolicyFactory(TenantOwnedFactory):
+    class Meta:
+        model = ModerationPolicy
+        django_get_or_create = ("tenant", "version")
+
+    version = 1
+    rules = factory.LazyFunction(default_rules)
+
+
+class ModerationResultFactory(TenantOwnedFactory):
+    """An image the policy sent to review, on the tenant's policy version 1."""
+
+    class Meta:
+        model = ModerationResult
+
+    media_type = "image"
+    status = "succeeded"
+    policy = factory.LazyAttribute(lambda o: ModerationPolicyFactory(tenant=o.tenant))
+    decision = "review"
+    driving_category = "Violence"
+    labels = factory.LazyAttribute(
+        lambda o: [
+            {
+                "name": o.driving_category,
+                "parent_name": "",
+                "taxonomy_level": 1,
+                "confidence": 70.0,
+                "category": o.driving_category,
+            }
+        ]
+    )
+
+
+class ReviewTaskFactory(TenantOwnedFactory):
+    class Meta:
+        model = ReviewTask
+
+    result = factory.LazyAttribute(lambda o: ModerationResultFactory(tenant=o.tenant))

@@ -12,33 +12,18 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from config.errors import Conflict, InvalidInput, PermissionDenied
-from moderation.models import ModerationPolicy, ModerationResult, ReviewTask
+from moderation.models import ModerationPolicy, ReviewTask
 from moderation.policies import default_rules
 from moderation.services import review_task_claim, review_task_decide
 from tenants.models import Role, Tenant
 from tenants.scope import tenant_scope
-from tests.factories import MembershipFactory, TenantFactory
+from tests.factories import MembershipFactory, ReviewTaskFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def open_task(tenant: Tenant, *, age: timedelta = timedelta(0), category: str = "Violence") -> ReviewTask:
-    with tenant_scope(tenant):
-        policy = ModerationPolicy.objects.filter(version=1).first() or ModerationPolicy.objects.create(
-            tenant=tenant, version=1, rules=default_rules()
-        )
-        result = ModerationResult.objects.create(
-            tenant=tenant,
-            media_type="image",
-            status="succeeded",
-            policy=policy,
-            decision="review",
-            driving_category=category,
-            labels=[
-                {"name": category, "parent_name": "", "taxonomy_level": 1, "confidence": 70.0, "category": category}
-            ],
-        )
-        return ReviewTask.objects.create(tenant=tenant, result=result, created_at=timezone.now() - age)
+def open_task(tenant: Tenant, *, age: timedelta = timedelta(0)) -> ReviewTask:
+    return ReviewTaskFactory(tenant=tenant, created_at=timezone.now() - age)
 
 
 @pytest.fixture
@@ -184,7 +169,7 @@ def test_the_queue_lists_open_tasks_oldest_first_with_their_age(tenant: Tenant) 
     page = _signed_in(user).get(QUEUE).content.decode()
     assert page.index(older.public_id) < page.index(newer.public_id)
     assert decided.public_id not in page
-    assert "2\xa0days" in page and "⚠" in page  # past the 24-hour SLA
+    assert "2\xa0days ⚠" in page  # past the 24-hour SLA
     assert decided.public_id in _signed_in(user).get(QUEUE + "?queue=decided").content.decode()
 
 
