@@ -67,6 +67,25 @@ LIST_RESULTS = register_action("moderation:ListModerationResults", request=_LIST
 GET_RESULT = register_action("moderation:GetModerationResult", request={"moderation_id": KEEP})
 
 
+_IMAGE_ERRORS = (
+    "Errors (docs/errors.md): 400 `invalid_image_source`, `invalid_image_format`, `image_too_large`, "
+    "`image_too_small`, `image_corrupt`, `invalid_s3_object`, `metadata_too_large`, `invalid_metadata`, "
+    "`validation_error`, `unknown_field`; 429 `rate_limited`; 502 `engine_error`, `engine_access_denied`; "
+    "503 `engine_throttled`, `engine_unavailable`, `upstream_unavailable` (the image could not be stored). "
+    "Nothing is stored when the request is refused."
+)
+_VIDEO_ERRORS = (
+    "Errors (docs/errors.md): 400 `invalid_s3_object`, `invalid_parameter`, `video_too_large`, "
+    "`metadata_too_large`, `invalid_metadata`, `validation_error`, `unknown_field`; 409 `idempotency_mismatch`; "
+    "429 `rate_limited`; 502/503 engine errors. A job that fails later is not an error response: the result "
+    "ends `failed` with `error_code` `video_job_failed` or `video_timeout`."
+)
+_POLICY_ERRORS = (
+    "Errors (docs/errors.md): 400 `unknown_moderation_category`, `invalid_moderation_thresholds`, "
+    "`validation_error`, `unknown_field`. Nothing is written when the request is refused."
+)
+
+
 # --- Policy -------------------------------------------------------------------------------------
 
 
@@ -103,7 +122,12 @@ class PolicyView(ApiView):
     class Query(serializers.Serializer[Any]):
         version = serializers.IntegerField(min_value=1, required=False, help_text="An earlier version.")
 
-    @extend_schema(operation_id="moderation_policy_get", parameters=[Query], responses={200: PolicyOutput})
+    @extend_schema(
+        operation_id="moderation_policy_get",
+        parameters=[Query],
+        responses={200: PolicyOutput},
+        description="The policy in force, or an earlier version (404 `not_found` when there is no such version).",
+    )
     def get(self, request: Request) -> Response:
         query = self.validated_query(self.Query, request)
         return Response(PolicyOutput(policy_get(tenant=api_key_of(request).tenant, **query)).data)
@@ -117,7 +141,13 @@ class PolicyView(ApiView):
             ),
         )
 
-    @extend_schema(operation_id="moderation_policy_put", request=Input, responses={200: PolicyOutput})
+    @extend_schema(
+        operation_id="moderation_policy_put",
+        request=Input,
+        responses={200: PolicyOutput},
+        description="Write the tenant's rules as a new version (the same rules again change nothing). "
+        + _POLICY_ERRORS,
+    )
     def put(self, request: Request) -> Response:
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
@@ -273,6 +303,8 @@ class ImageListView(_ResultListView):
         request={"application/json": Input, "multipart/form-data": MultipartInput},
         parameters=[Query, IDEMPOTENCY_PARAMETER],
         responses={201: ModerationOutput, 202: ModerationOutput},
+        description="Moderate an image under the policy in force: 201 decided, or with `?async=true` 202 "
+        "pending. " + _IMAGE_ERRORS,
     )
     def post(self, request: Request) -> Response:
         multipart = (request.content_type or "").startswith("multipart/")
@@ -317,6 +349,7 @@ class VideoListView(_ResultListView):
         request=Input,
         parameters=[IDEMPOTENCY_PARAMETER],
         responses={202: ModerationOutput},
+        description="Start moderating a video in your tenant's bucket; poll the result. " + _VIDEO_ERRORS,
     )
     def post(self, request: Request) -> Response:
         data = self.Input(data=request.data)

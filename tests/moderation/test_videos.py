@@ -204,10 +204,21 @@ def test_a_bad_video_request_is_refused_and_nothing_is_written(
         assert not ModerationResult.objects.exists()
 
 
-def test_an_engine_refusal_to_start_writes_nothing(caller: Caller, stub: Stubber) -> None:
-    stub.add_client_error("start_content_moderation", "InvalidS3ObjectException", "Unable to get object metadata")
+@pytest.mark.parametrize(
+    ("engine_code", "status", "code"),
+    [
+        ("InvalidS3ObjectException", 400, "invalid_s3_object"),
+        ("VideoTooLargeException", 400, "video_too_large"),
+        ("InvalidParameterException", 400, "invalid_parameter"),
+        ("IdempotentParameterMismatchException", 409, "idempotency_mismatch"),
+    ],
+)
+def test_an_engine_refusal_to_start_writes_nothing(
+    caller: Caller, stub: Stubber, engine_code: str, status: int, code: str
+) -> None:
+    stub.add_client_error("start_content_moderation", engine_code, "refused")
     response = caller.client.post("/v1/moderation/videos", _video(caller), format="json")
-    assert (response.status_code, response.json()["code"]) == (400, "invalid_s3_object")
+    assert (response.status_code, response.json()["code"]) == (status, code)
     with tenant_scope(caller.tenant):
         assert not ModerationResult.objects.exists()
 
