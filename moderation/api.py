@@ -241,6 +241,9 @@ class _ResultFilters(serializers.Serializer[Any]):
     created_before = serializers.DateTimeField(required=False, help_text="Exclusive.")
 
 
+MODERATION_PAGE = page_of(ModerationOutput)
+
+
 class _ResultListView(ApiView):
     media_type: str
 
@@ -320,9 +323,7 @@ class ImageListView(_ResultListView):
         code = status.HTTP_202_ACCEPTED if result.status == ResultStatus.PENDING else status.HTTP_201_CREATED
         return self.created(request, result, "moderation-image-detail", code)
 
-    @extend_schema(
-        operation_id="moderation_images_list", parameters=[_ResultFilters], responses={200: page_of(ModerationOutput)}
-    )
+    @extend_schema(operation_id="moderation_images_list", parameters=[_ResultFilters], responses={200: MODERATION_PAGE})
     def get(self, request: Request) -> Response:
         return self.list(request)
 
@@ -357,9 +358,7 @@ class VideoListView(_ResultListView):
         result = video_moderate(tenant=api_key_of(request).tenant, **data.validated_data)
         return self.created(request, result, "moderation-video-detail", status.HTTP_202_ACCEPTED)
 
-    @extend_schema(
-        operation_id="moderation_videos_list", parameters=[_ResultFilters], responses={200: page_of(ModerationOutput)}
-    )
+    @extend_schema(operation_id="moderation_videos_list", parameters=[_ResultFilters], responses={200: MODERATION_PAGE})
     def get(self, request: Request) -> Response:
         return self.list(request)
 
