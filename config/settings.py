@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "tenants",
     "verification",
+    "moderation",
     "audit",
     "vision",
     "vision.local.apps.LocalRekognitionConfig",
@@ -308,3 +309,26 @@ VERITY_FLOOD_WINDOW_SECONDS = env.int("VERITY_FLOOD_WINDOW_SECONDS", default=60)
 MIDDLEWARE += ["tenants.signin_throttle.SignInThrottleMiddleware"]
 CELERY_BEAT_SCHEDULE["audit-flood-summaries"] = {"task": "audit.tasks.record_flood_summaries", "schedule": 60.0}
 # --- end of flood limits ------------------------------------------------------------------------
+
+# --- Moderation (moderation/, docs/moderation.md) -----------------------------------------------
+# Video completions: Rekognition publishes to this SNS topic (assuming the role), which delivers
+# to this SQS queue, read by the worker. Unset: no notification channel, completion by polling.
+VERITY_MODERATION_SNS_TOPIC_ARN = env.str("VERITY_MODERATION_SNS_TOPIC_ARN", default="")
+VERITY_MODERATION_SNS_ROLE_ARN = env.str("VERITY_MODERATION_SNS_ROLE_ARN", default="")
+VERITY_MODERATION_SQS_QUEUE_URL = env.str("VERITY_MODERATION_SQS_QUEUE_URL", default="")
+# Poll a job whose notification has not come after this long (default: 300 s with a channel,
+# 15 s without), then every POLL_INTERVAL; a job still running after TIMEOUT ends failed.
+VERITY_MODERATION_VIDEO_NOTIFY_WAIT = env.int(
+    "VERITY_MODERATION_VIDEO_NOTIFY_WAIT", default=300 if VERITY_MODERATION_SNS_TOPIC_ARN else 15
+)
+VERITY_MODERATION_VIDEO_POLL_INTERVAL = env.int("VERITY_MODERATION_VIDEO_POLL_INTERVAL", default=60)
+VERITY_MODERATION_VIDEO_TIMEOUT = env.int("VERITY_MODERATION_VIDEO_TIMEOUT", default=2 * 3600)
+# A reviewer's claim on a task lapses after this many minutes; tasks older than the SLA are marked.
+VERITY_REVIEW_CLAIM_MINUTES = env.int("VERITY_REVIEW_CLAIM_MINUTES", default=15)
+VERITY_REVIEW_SLA_HOURS = env.int("VERITY_REVIEW_SLA_HOURS", default=24)
+CELERY_BEAT_SCHEDULE["moderation-video-notifications"] = {
+    "task": "moderation.tasks.read_video_notifications",
+    "schedule": 20.0,
+}
+CELERY_BEAT_SCHEDULE["moderation-video-sweep"] = {"task": "moderation.tasks.sweep_video_jobs", "schedule": 30.0}
+# --- end of moderation --------------------------------------------------------------------------

@@ -19,6 +19,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("subjects", SubjectListView.as_view(), name="subject-list"),
     path("subjects/<str:subject_id>", SubjectDetailView.as_view(), name="subject-detail"),
     path("", include("audit.urls")),
+    path("", include("moderation.urls")),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 import factory
 from django.contrib.auth import get_user_model
 
+from moderation.models import ModerationPolicy, ModerationResult, ReviewTask
+from moderation.policies import default_rules
 from tenants.models import Membership, Role, Tenant
 from tenants.scope import platform_scope, tenant_scope
 from tenants.services import IssuedKey, apikey_create, tenant_create
@@ -87,3 +89,43 @@ def as_edge(service: Callable[..., T], /, *, platform: bool = False, **kwargs: A
     tenant = kwargs.get("tenant") or getattr(kwargs.get("export"), "tenant_id", None)
     with platform_scope() if platform or tenant is None else tenant_scope(tenant):
         return service(**kwargs)
+
+
+class ModerationPolicyFactory(TenantOwnedFactory):
+    class Meta:
+        model = ModerationPolicy
+        django_get_or_create = ("tenant", "version")
+
+    version = 1
+    rules = factory.LazyFunction(default_rules)
+
+
+class ModerationResultFactory(TenantOwnedFactory):
+    """An image the policy sent to review, on the tenant's policy version 1."""
+
+    class Meta:
+        model = ModerationResult
+
+    media_type = "image"
+    status = "succeeded"
+    policy = factory.LazyAttribute(lambda o: ModerationPolicyFactory(tenant=o.tenant))
+    decision = "review"
+    driving_category = "Violence"
+    labels = factory.LazyAttribute(
+        lambda o: [
+            {
+                "name": o.driving_category,
+                "parent_name": "",
+                "taxonomy_level": 1,
+                "confidence": 70.0,
+                "category": o.driving_category,
+            }
+        ]
+    )
+
+
+class ReviewTaskFactory(TenantOwnedFactory):
+    class Meta:
+        model = ReviewTask
+
+    result = factory.LazyAttribute(lambda o: ModerationResultFactory(tenant=o.tenant))

@@ -13,9 +13,10 @@ from audit.redaction import HIDE, KEEP, register_action
 from config.api.pagination import page_of
 from config.api.serializers import StrictInputSerializer
 from config.api.views import IDEMPOTENCY_PARAMETER, ApiView
+from config.metadata import MAX_METADATA_BYTES
 from tenants.authentication import api_key_of
 from verification.selectors import subject_get, subject_list
-from verification.services import MAX_METADATA_BYTES, subject_create
+from verification.services import subject_create
 
 CREATE_SUBJECT = register_action(
     "verification:CreateSubject",

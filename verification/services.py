@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from config.errors import Conflict, InvalidInput
+from config.errors import Conflict
+from config.metadata import validate_metadata
 from tenants.models import Tenant
 from tenants.scope import scope_database
 from verification.models import Subject
 
-MAX_METADATA_BYTES = 4096
-
-
-def _validate_metadata(metadata: Any) -> dict[str, Any]:
-    if not isinstance(metadata, dict):
-        raise InvalidInput("metadata must be a JSON object.", code="invalid_metadata")
-    size = len(json.dumps(metadata, separators=(",", ":")).encode())
-    if size > MAX_METADATA_BYTES:
-        raise InvalidInput(
-            f"metadata is {size} bytes; at most {MAX_METADATA_BYTES} are allowed.", code="metadata_too_large"
-        )
-    return metadata
-
 
 def subject_create(*, tenant: Tenant, external_id: str | None = None, metadata: Any = None) -> Subject:
-    metadata = _validate_metadata({} if metadata is None else metadata)
+    metadata = validate_metadata({} if metadata is None else metadata)
     if external_id is not None and Subject.objects.filter(external_id=external_id).exists():
         raise Conflict(f"A subject with external_id {external_id!r} already exists.", code="external_id_conflict")
     try:

@@ -60,8 +60,16 @@ def live_url(db: None) -> Iterator[str]:
 
 
 # Rules between fields that JSON Schema cannot state: an export's range is whole UTC hours,
-# start before end, at most 366 days (400 invalid_export_range, documented on the fields).
+# start before end, at most 366 days (400 invalid_export_range, documented on the fields); a
+# moderation policy's review_at <= reject_at per category of taxonomy 7; an image's bytes must be
+# a real JPEG/PNG and an S3 reference must name the tenant's own bucket (documented per operation).
 _RANGE_RULES = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
+_CROSS_FIELD_RULES = [
+    ("/v1/audit/exports", "POST"),
+    ("/v1/moderation/policy", "PUT"),
+    ("/v1/moderation/images", "POST"),
+    ("/v1/moderation/videos", "POST"),
+]
 
 
 def _config(token: str) -> schemathesis.Config:
@@ -86,10 +94,11 @@ def _config(token: str) -> schemathesis.Config:
             },
             "operations": [
                 {
-                    "include-path": "/v1/audit/exports",
-                    "include-method": "POST",
+                    "include-path": path,
+                    "include-method": method,
                     "checks": {"positive_data_acceptance": {"expected-statuses": _RANGE_RULES}},
                 }
+                for path, method in _CROSS_FIELD_RULES
             ],
         }
     )

@@ -27,6 +27,8 @@ from audit.exports import export_request
 from audit.identity import system_identity
 from audit.models import AuditEvent, AuditExport, AuditSettings
 from audit.recording import record_event
+from moderation.models import ModerationPolicy, ModerationResult, ReviewTask
+from moderation.policies import default_rules
 from tenants.models import Role, Tenant, Threshold
 from tenants.scope import platform_scope, tenant_scope
 from tests.conftest import Caller, make_caller
@@ -130,6 +132,45 @@ def audit_export_detail_case(alice: Caller, bob: Caller) -> None:
     _assert_same_as_missing(bob, f"/v1/audit/exports/{alices['id']}", "/v1/audit/exports/exp_doesnotexist0000000000")
 
 
+def _moderation_result(tenant: Tenant, media_type: str = "image") -> ModerationResult:
+    """A decided result of ``tenant``'s, sent to review, written as the services write it."""
+    with tenant_scope(tenant):
+        policy = ModerationPolicy.objects.create(tenant=tenant, version=1, rules=default_rules())
+        result = ModerationResult.objects.create(
+            tenant=tenant, media_type=media_type, status="succeeded", policy=policy, decision="review"
+        )
+        ReviewTask.objects.create(tenant=tenant, result=result)
+    return result
+
+
+def moderation_policy_case(alice: Caller, bob: Caller) -> None:
+    strict = {"categories": {"Violence": {"review_at": 10, "reject_at": 20}}}
+    assert alice.client.put("/v1/moderation/policy", strict, format="json").json()["version"] == 2
+    bobs = bob.client.get("/v1/moderation/policy").json()
+    assert (bobs["version"], bobs["categories"]["Violence"]) == (1, {"review_at": 60.0, "reject_at": 80.0})
+    _assert_same_as_missing(bob, "/v1/moderation/policy?version=2", "/v1/moderation/policy?version=99")
+
+
+def moderation_list_case(media: str) -> ApiCase:
+    def case(alice: Caller, bob: Caller) -> None:
+        result = _moderation_result(alice.tenant, media.removesuffix("s"))
+        assert [r["id"] for r in alice.client.get(f"/v1/moderation/{media}").json()["results"]] == [result.public_id]
+        assert bob.client.get(f"/v1/moderation/{media}").json()["results"] == []
+        assert bob.client.get(f"/v1/moderation/{media}?decision=review").json()["results"] == []
+
+    return case
+
+
+def moderation_detail_case(media: str) -> ApiCase:
+    def case(alice: Caller, bob: Caller) -> None:
+        result = _moderation_result(alice.tenant, media.removesuffix("s"))
+        path = f"/v1/moderation/{media}/{result.public_id}"
+        assert alice.client.get(path).status_code == 200
+        _assert_same_as_missing(bob, path, f"/v1/moderation/{media}/mod_doesnotexist00000000000")
+
+    return case
+
+
 def tenant_neutral(path: str) -> ApiCase:
     """A platform route: it answers every tenant, and names none of them."""
 
@@ -152,6 +193,11 @@ API_CASES: dict[str, ApiCase] = {
     "audit-event-detail": audit_event_detail_case,
     "audit-export-list": audit_export_list_case,
     "audit-export-detail": audit_export_detail_case,
+    "moderation-policy": moderation_policy_case,
+    "moderation-image-list": moderation_list_case("images"),
+    "moderation-image-detail": moderation_detail_case("images"),
+    "moderation-video-list": moderation_list_case("videos"),
+    "moderation-video-detail": moderation_detail_case("videos"),
     # The digest signing keys are deployment-wide (audit.models.SigningKey), like CloudTrail's.
     "audit-public-keys": tenant_neutral("/v1/audit/public-keys"),
     "schema": tenant_neutral("/v1/schema"),
@@ -290,6 +336,13 @@ ADMIN_CASES: dict[str, AdminCase] = {
     "audit.AuditSettings": tenant_owned(
         lambda t: _in_scope(t, lambda: AuditSettings.objects.create(tenant=t, retention_days=400))
     ),
+    "moderation.ModerationPolicy": tenant_owned(
+        lambda t: _in_scope(
+            t, lambda: ModerationPolicy.objects.create(tenant=t, version=1, rules=default_rules(), created_by="x")
+        )
+    ),
+    "moderation.ModerationResult": tenant_owned(lambda t: _moderation_result(t)),
+    "moderation.ReviewTask": tenant_owned(lambda t: _in_scope(t, lambda: _moderation_result(t).review_task)),
     "auth.User": platform_only(_member_user),
     "auth.Group": platform_only(lambda t: Group.objects.create(name=f"group of {t.slug}")),
     # A staff member's second factor: only operators may reset it, never another tenant's staff.

@@ -1,0 +1,11 @@
+"""Moderation app: per-tenant policies, image and video moderation results, the human review queue."""
+
+from django.apps import AppConfig
+
+
+class ModerationConfig(AppConfig):
+    name = "moderation"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        import moderation.api  # noqa: F401 - declares its actions' audit redaction rules, in every process

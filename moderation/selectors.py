@@ -1,0 +1,71 @@
+"""Reads for moderation; scoped managers make another tenant's rows indistinguishable from missing ones."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import QuerySet
+
+from config.errors import NotFound
+from moderation.models import ModerationPolicy, ModerationResult, ReviewStatus, ReviewTask
+from moderation.policies import default_rules
+from tenants.models import Tenant
+
+
+def policy_get(*, tenant: Tenant, version: int | None = None) -> ModerationPolicy:
+    """The policy in force, or the given version. Before a tenant has written any, version 1 is the
+    defaults (exactly what is stored as version 1 the first time one is needed)."""
+    policies = ModerationPolicy.objects.order_by("-version")
+    policy = policies.first() if version is None else policies.filter(version=version).first()
+    if policy is not None:
+        return policy
+    if version in (None, 1) and not policies.exists():
+        return ModerationPolicy(tenant=tenant, version=1, rules=default_rules())
+    raise NotFound(f"No moderation policy version {version}.")
+
+
+def result_get(*, public_id: str, media_type: str | None = None) -> ModerationResult:
+    results = ModerationResult.objects.select_related("policy", "review_task").filter(public_id=public_id)
+    result = (results if media_type is None else results.filter(media_type=media_type)).first()
+    if result is None:
+        raise NotFound(f"No moderation result {public_id!r}.")
+    return result
+
+
+def result_list(
+    *,
+    media_type: str | None = None,
+    status: str | None = None,
+    decision: str | None = None,
+    final_decision: str | None = None,
+    category: str | None = None,
+    external_ref: str | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+) -> QuerySet[ModerationResult]:
+    results = ModerationResult.objects.select_related("policy", "review_task")
+    filters = {
+        "media_type": media_type,
+        "status": status,
+        "decision": decision,
+        "final_decision": final_decision,
+        "driving_category": category,
+        "external_ref": external_ref,
+        "created_at__gte": created_after,
+        "created_at__lt": created_before,
+    }
+    return results.filter(**{name: value for name, value in filters.items() if value is not None})
+
+
+def results_to_collect(*, now: datetime) -> QuerySet[ModerationResult]:
+    """In-progress video results whose notification is overdue (any tenant in the platform scope)."""
+    return ModerationResult.objects.filter(status="in_progress", poll_after__lte=now)
+
+
+def result_for_job(*, job_id: str) -> ModerationResult | None:
+    return ModerationResult.objects.filter(job_id=job_id).first()
+
+
+def review_queue() -> QuerySet[ReviewTask]:
+    """Open tasks, oldest first."""
+    return ReviewTask.objects.filter(status=ReviewStatus.OPEN).select_related("result").order_by("created_at")
