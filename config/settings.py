@@ -261,7 +261,11 @@ CELERY_BEAT_SCHEDULE = {
     "audit-seal-pending": {"task": "audit.tasks.seal_pending_chains", "schedule": 60.0},
     "audit-digests": {"task": "audit.tasks.digest_all_tenants", "schedule": crontab(minute=6)},
     "audit-retention": {"task": "audit.tasks.purge_all_tenants", "schedule": crontab(hour=3, minute=17)},
+    "verification-sweep-stuck": {"task": "verification.tasks.sweep_stuck_verifications", "schedule": 60.0},
 }
+# A verification no worker has moved for this long is failed with the reason `timeout` (longer
+# than a step's time limit plus its retries' backoff).
+VERITY_VERIFICATION_TIMEOUT = env.int("VERITY_VERIFICATION_TIMEOUT", default=900)
 
 # AWS: boto3 reads AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> itself; `make run` points them
 # at moto_server when no credentials are configured. Nothing here builds a client.
