@@ -18,9 +18,14 @@ from verification.models import Consent, Face, Subject, Verification, Verificati
 
 
 class _ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
+    """Rows shown inside their parent's page to whoever may view the parent (roles, not Django permissions)."""
+
     extra = 0
     can_delete = False
     show_change_link = False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(self.admin_site._registry[self.parent_model].has_view_permission(request, obj))
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
