@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from config.aws import aws_client
 from tenants.scope import tenant_scope
 from tests.conftest import Caller
 from tests.verification.conftest import b64, in_scope, new_subject, no_face, photo, register, side_by_side, verify
@@ -232,3 +233,40 @@ def test_a_photo_update_by_someone_else_changes_nothing(verifier: Caller, run_ta
     assert result["status"] == "rejected"
     assert result["reasons"][0]["code"] == "auth.no_match"
     assert _active_faces(verifier, subject_id) == before == _faces_in_engine(verifier, subject_id)
+
+
+def _s3(caller: Caller, name: str, data: bytes | None = None) -> dict[str, Any]:
+    """An object in the tenant's own bucket (moto), under its storage prefix, as an API image reference."""
+    bucket = caller.tenant.storage_bucket
+    s3 = aws_client("s3", caller.tenant.region)
+    if data is not None:
+        s3.create_bucket(Bucket=bucket)
+        s3.put_object(Bucket=bucket, Key=caller.tenant.storage_prefix + name, Body=data)
+    return {"s3_object": {"bucket": bucket, "name": caller.tenant.storage_prefix + name}}
+
+
+def test_a_registration_can_name_its_images_in_the_tenants_bucket(verifier: Caller, run_tasks: Tasks) -> None:
+    subject_id = new_subject(verifier)
+    selfie = _s3(verifier, "selfies/a2.jpg", photo("person_a_2"))
+
+    result = verify(
+        verifier,
+        run_tasks,
+        type="registration",
+        subject_id=subject_id,
+        selfie=selfie,
+        id_document=_s3(verifier, "documents/a1.jpg", photo("person_a_1")),
+    )
+
+    assert result["status"] == "approved", result["reasons"]
+    face = in_scope(verifier, lambda: Face.objects.get(subject__public_id=subject_id))
+    assert face.image_location == f"s3://{verifier.tenant.storage_bucket}/verity/selfies/a2.jpg"
+
+
+def test_a_missing_s3_image_fails_the_verification_with_the_image_error(verifier: Caller, run_tasks: Tasks) -> None:
+    _s3(verifier, "selfies/present.jpg", photo("person_a_2"))
+
+    result = verify(verifier, run_tasks, type="identification", selfie=_s3(verifier, "selfies/absent.jpg"))
+
+    assert result["status"] == "failed"
+    assert [(r["code"], r["step"]) for r in result["reasons"]] == [("invalid_s3_object", "quality")]
