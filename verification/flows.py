@@ -285,15 +285,28 @@ def _consent(gateway: Gateway, step: PendingStep) -> StepOutcome:
 
 
 def _image_size(gateway: Gateway, image: Mapping[str, Any]) -> tuple[int, int]:
-    """Width and height of the image as the engine sees it (EXIF-upright, as the gateway sends it)."""
+    """Width and height of the image as the engine sees it (EXIF-upright, as the gateway sends it).
+
+    For an S3 object only its first bytes are read, where JPEG and PNG keep their size; the whole
+    object only when the header runs past them.
+    """
     if "Bytes" in image:
-        data = image["Bytes"]
-    else:
-        s3_object = image["S3Object"]
-        arguments = {"Bucket": s3_object["Bucket"], "Key": s3_object["Name"]}
-        if "Version" in s3_object:
-            arguments["VersionId"] = s3_object["Version"]
-        data = aws_client("s3", gateway.tenant.region).get_object(**arguments)["Body"].read()
+        return _header_size(image["Bytes"])
+    s3_object = image["S3Object"]
+    arguments = {"Bucket": s3_object["Bucket"], "Key": s3_object["Name"]}
+    if "Version" in s3_object:
+        arguments["VersionId"] = s3_object["Version"]
+    s3 = aws_client("s3", gateway.tenant.region)
+    try:
+        return _header_size(s3.get_object(Range=f"bytes=0-{_HEADER_BYTES - 1}", **arguments)["Body"].read())
+    except (OSError, SyntaxError, ValueError):
+        return _header_size(s3.get_object(**arguments)["Body"].read())
+
+
+_HEADER_BYTES = 256 * 1024
+
+
+def _header_size(data: bytes) -> tuple[int, int]:
     with Image.open(io.BytesIO(data)) as opened:
         width, height = opened.size
         orientation = opened.getexif().get(0x0112, 1)

@@ -3,6 +3,7 @@ compensation, retries that never index twice, resuming after a killed worker, th
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -377,3 +378,54 @@ def test_a_verification_is_enqueued_once_its_request_commits_with_json_arguments
         assert sent == []
 
     assert sent == [[caller.tenant.pk, _pk(caller, verification_id)]]
+
+
+# --- Fan-out -------------------------------------------------------------------------------------
+
+
+class _SlowShards:
+    """A gateway whose every search takes ``delay`` seconds, as a far-away engine would."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.collections: list[str] = []
+
+    def call(self, operation: str, /, **params: Any) -> dict[str, Any]:
+        time.sleep(self.delay)
+        self.collections.append(params["CollectionId"])
+        return {"FaceMatches": [], "FaceModelVersion": "7.0"}
+
+
+def _step_over(shards: int) -> flows.PendingStep:
+    thresholds = {"DuplicateSearch": 90.0, "Identification": 90.0}
+    return flows.PendingStep(
+        tenant_id=1,
+        verification_id=1,
+        verification_public_id="ver_x",
+        type="registration",
+        name="duplicate",
+        resumed=False,
+        selfie={"Bytes": b""},
+        document=None,
+        subject_public_id="sub_x",
+        consent_active=True,
+        thresholds=thresholds,
+        shards=tuple(flows.Shard(n, f"c{n}", "7.0", thresholds) for n in range(shards)),
+        target=None,
+        active_face_id=None,
+        known_face_ids=(),
+        retired_face_ids=(),
+        duplicate_action="needs_review",
+    )
+
+
+def test_a_search_over_every_shard_takes_as_long_as_the_slowest_shard_not_the_sum() -> None:
+    gateway = _SlowShards(delay=0.25)
+
+    started = time.monotonic()
+    outcome = flows._duplicate(gateway, _step_over(16))  # type: ignore[arg-type]
+    elapsed = time.monotonic() - started
+
+    assert outcome.passed
+    assert sorted(gateway.collections) == sorted(f"c{n}" for n in range(16))
+    assert elapsed < 0.25 * 1.3 + 0.2  # one shard's latency plus thread overhead; 16 in a row take 4 s
