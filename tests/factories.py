@@ -9,7 +9,8 @@ from django.contrib.auth import get_user_model
 
 from tenants.models import Membership, Role, Tenant
 from tenants.scope import tenant_scope
-from verification.models import Subject
+from verification.models import Face, Subject
+from vision.models import FaceCollection, collection_name
 
 
 class TenantFactory(factory.django.DjangoModelFactory):
@@ -61,3 +62,29 @@ class MembershipFactory(TenantOwnedFactory):
 
     user = factory.SubFactory(UserFactory)
     role = Role.TENANT_ADMIN
+
+
+class FaceCollectionFactory(TenantOwnedFactory):
+    """A shard's collection row, named as collections_ensure names it (no engine call)."""
+
+    class Meta:
+        model = FaceCollection
+
+    shard = 0
+    collection_id = factory.LazyAttribute(lambda o: collection_name(tenant=o.tenant, shard=o.shard))
+    collection_arn = factory.LazyAttribute(
+        lambda o: f"arn:aws:rekognition:us-east-1:123456789012:collection/{o.collection_id}"
+    )
+    face_model_version = "7.0"
+
+
+class FaceFactory(TenantOwnedFactory):
+    """A subject's active reference face, as a finished registration leaves it (no engine call)."""
+
+    class Meta:
+        model = Face
+
+    subject = factory.SubFactory(SubjectFactory, tenant=factory.SelfAttribute("..tenant"))
+    collection = factory.SubFactory(FaceCollectionFactory, tenant=factory.SelfAttribute("..tenant"))
+    face_id = factory.Faker("uuid4")
+    face_model_version = "7.0"

@@ -33,10 +33,9 @@ from tenants.models import Role, Tenant, Threshold
 from tenants.scope import platform_scope, tenant_scope
 from tenants.services import apikey_create
 from tests.conftest import Caller, make_caller
-from tests.factories import MembershipFactory, SubjectFactory
-from verification.models import Face, VerificationSettings
+from tests.factories import FaceFactory, MembershipFactory, SubjectFactory
+from verification.models import VerificationSettings
 from verification.services import ImageInput, consent_create, verification_create
-from vision.models import FaceCollection
 
 pytestmark = pytest.mark.django_db
 
@@ -340,24 +339,6 @@ def _consent(tenant: Tenant) -> Model:
     )
 
 
-def _face(tenant: Tenant) -> Model:
-    subject = SubjectFactory(tenant=tenant)
-
-    def create() -> Model:
-        collection = FaceCollection.objects.create(
-            tenant=tenant,
-            shard=0,
-            collection_id=f"verity-{tenant.public_id}-s00",
-            collection_arn="arn:aws:rekognition:us-east-1:123456789012:collection/x",
-            face_model_version="7.0",
-        )
-        return Face.objects.create(
-            tenant=tenant, subject=subject, collection=collection, face_id=str(uuid.uuid4()), face_model_version="7.0"
-        )
-
-    return _in_scope(tenant, create)
-
-
 def _verification(tenant: Tenant) -> Model:
     selfie = ImageInput(data=FACE_PHOTO.read_bytes())
     return _in_scope(tenant, lambda: verification_create(tenant=tenant, type="identification", selfie=selfie))
@@ -377,7 +358,7 @@ ADMIN_CASES: dict[str, AdminCase] = {
     "tenants.ApiKey": tenant_owned(lambda t: _in_scope(t, lambda: apikey_create(tenant=t).api_key)),
     "verification.Subject": tenant_owned(lambda t: SubjectFactory(tenant=t)),
     "verification.Consent": tenant_owned(_consent),
-    "verification.Face": tenant_owned(_face),
+    "verification.Face": tenant_owned(lambda t: FaceFactory(tenant=t)),
     "verification.Verification": tenant_owned(_verification),
     "verification.VerificationSettings": tenant_owned(
         lambda t: _in_scope(t, lambda: VerificationSettings.objects.create(tenant=t, duplicate_action="rejected"))

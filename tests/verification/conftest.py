@@ -19,7 +19,10 @@ import pytest
 from tenants.scope import tenant_scope
 from tests.conftest import Caller, make_caller
 from tests.factories import TenantFactory
+from verification.models import Face, FaceStatus
 from verification.tasks import process_verification
+from vision.gateway import Gateway
+from vision.models import FaceCollection
 from vision.services import collections_ensure, shard_for
 
 FACES = Path(__file__).resolve().parents[1] / "fixtures" / "faces"
@@ -134,3 +137,25 @@ def register(
 def in_scope(caller: Caller, work: Callable[[], Any]) -> Any:
     with tenant_scope(caller.tenant):
         return work()
+
+
+def faces_in_engine(caller: Caller, subject_id: str) -> list[str]:
+    """The face ids the engine holds for the subject (ExternalImageId), over every shard, sorted."""
+    collections = in_scope(caller, lambda: list(FaceCollection.objects.values_list("collection_id", flat=True)))
+    gateway = Gateway(caller.tenant)
+    return sorted(
+        face["FaceId"]
+        for collection in collections
+        for face in gateway.call("ListFaces", CollectionId=collection)["Faces"]
+        if face.get("ExternalImageId") == subject_id
+    )
+
+
+def active_faces(caller: Caller, subject_id: str) -> list[str]:
+    """The subject's usable face ids as Verity records them, sorted."""
+
+    def active() -> list[str]:
+        faces = Face.objects.filter(subject__public_id=subject_id, status=FaceStatus.ACTIVE)
+        return list(faces.values_list("face_id", flat=True))
+
+    return sorted(in_scope(caller, active))

@@ -14,37 +14,23 @@ import pytest
 from config.aws import aws_client
 from tenants.scope import tenant_scope
 from tests.conftest import Caller
-from tests.verification.conftest import b64, in_scope, new_subject, no_face, photo, register, side_by_side, verify
-from verification.models import Face, FaceStatus, Subject, VerificationSettings
-from vision.gateway import Gateway
-from vision.models import FaceCollection
+from tests.verification.conftest import (
+    active_faces,
+    b64,
+    faces_in_engine,
+    in_scope,
+    new_subject,
+    no_face,
+    photo,
+    register,
+    side_by_side,
+    verify,
+)
+from verification.models import Face, Subject, VerificationSettings
 
 pytestmark = [pytest.mark.xdist_group("rekognition_endpoint")]
 
 Tasks = Callable[..., Any]
-
-
-def _faces_in_engine(caller: Caller, subject_id: str) -> list[str]:
-    """The face ids the engine holds for the subject, over every shard."""
-    collections = in_scope(caller, lambda: list(FaceCollection.objects.values_list("collection_id", flat=True)))
-    gateway = Gateway(caller.tenant)
-    return [
-        face["FaceId"]
-        for collection in collections
-        for face in gateway.call("ListFaces", CollectionId=collection)["Faces"]
-        if face.get("ExternalImageId") == subject_id
-    ]
-
-
-def _active_faces(caller: Caller, subject_id: str) -> list[str]:
-    return in_scope(
-        caller,
-        lambda: list(
-            Face.objects.filter(subject__public_id=subject_id, status=FaceStatus.ACTIVE).values_list(
-                "face_id", flat=True
-            )
-        ),
-    )
 
 
 def _authenticate(caller: Caller, run_tasks: Tasks, subject_id: str, selfie: str) -> dict[str, Any]:
@@ -61,8 +47,8 @@ def test_person_a_registers_with_two_photos_of_themself(verifier: Caller, run_ta
     assert compare["similarity"] >= compare["threshold"] == 95.0
     assert result["steps"][3]["result"] == {"shards_searched": 2}
     assert result["reasons"] == []
-    assert _faces_in_engine(verifier, subject_id) == _active_faces(verifier, subject_id)
-    assert len(_active_faces(verifier, subject_id)) == 1
+    assert faces_in_engine(verifier, subject_id) == active_faces(verifier, subject_id)
+    assert len(active_faces(verifier, subject_id)) == 1
     assert in_scope(verifier, lambda: Subject.objects.get(public_id=subject_id).shard) in (0, 1)
 
 
@@ -125,8 +111,8 @@ def test_a_second_registration_of_the_same_face_in_another_shard_is_a_duplicate(
     assert [(r["code"], r["step"]) for r in result["reasons"]] == [("duplicate.found", "duplicate")]
     assert first in result["reasons"][0]["detail"]
     assert result["steps"][-1]["result"]["matched_subject"] == first
-    assert _faces_in_engine(verifier, second) == []
-    assert _active_faces(verifier, second) == []
+    assert faces_in_engine(verifier, second) == []
+    assert active_faces(verifier, second) == []
 
 
 def test_the_tenant_can_have_duplicates_rejected_instead_of_reviewed(verifier: Caller, run_tasks: Tasks) -> None:
@@ -146,7 +132,7 @@ def test_an_impostors_selfie_against_a_persons_id_is_a_mismatch(verifier: Caller
     assert result["status"] == "rejected"
     assert [(r["code"], r["step"]) for r in result["reasons"]] == [("compare.mismatch", "compare")]
     assert result["steps"][-1]["result"]["similarity"] < 95
-    assert _faces_in_engine(verifier, subject_id) == []
+    assert faces_in_engine(verifier, subject_id) == []
 
 
 def test_an_id_document_without_a_face_is_refused(verifier: Caller, run_tasks: Tasks) -> None:
@@ -212,27 +198,27 @@ def test_identifying_a_stranger_finds_no_match(verifier: Caller, run_tasks: Task
 
 def test_a_photo_update_leaves_exactly_one_face(verifier: Caller, run_tasks: Tasks) -> None:
     subject_id, _ = register(verifier, run_tasks, "person_a_2", "person_a_1")
-    [old_face] = _active_faces(verifier, subject_id)
+    [old_face] = active_faces(verifier, subject_id)
 
     result = verify(verifier, run_tasks, type="photo_update", subject_id=subject_id, selfie=b64(photo("person_a_1")))
 
     assert result["status"] == "approved", result["reasons"]
     assert [s["name"] for s in result["steps"]] == ["consent", "quality", "authenticate", "index", "delete_old_face"]
-    [new_face] = _active_faces(verifier, subject_id)
+    [new_face] = active_faces(verifier, subject_id)
     assert new_face != old_face
-    assert _faces_in_engine(verifier, subject_id) == [new_face]
+    assert faces_in_engine(verifier, subject_id) == [new_face]
     assert _authenticate(verifier, run_tasks, subject_id, "person_a_2")["status"] == "approved"
 
 
 def test_a_photo_update_by_someone_else_changes_nothing(verifier: Caller, run_tasks: Tasks) -> None:
     subject_id, _ = register(verifier, run_tasks, "person_a_2", "person_a_1")
-    before = _active_faces(verifier, subject_id)
+    before = active_faces(verifier, subject_id)
 
     result = verify(verifier, run_tasks, type="photo_update", subject_id=subject_id, selfie=b64(photo("impostor_1")))
 
     assert result["status"] == "rejected"
     assert result["reasons"][0]["code"] == "auth.no_match"
-    assert _active_faces(verifier, subject_id) == before == _faces_in_engine(verifier, subject_id)
+    assert active_faces(verifier, subject_id) == before == faces_in_engine(verifier, subject_id)
 
 
 def _s3(caller: Caller, name: str, data: bytes | None = None) -> dict[str, Any]:

@@ -20,14 +20,13 @@ from tenants.models import Tenant
 from tenants.scope import tenant_scope
 from tests.committed import in_own_connection
 from tests.conftest import Caller
-from tests.factories import SubjectFactory, TenantFactory
-from tests.verification.conftest import b64, in_scope, new_subject, photo
+from tests.factories import FaceCollectionFactory, SubjectFactory, TenantFactory
+from tests.verification.conftest import active_faces, b64, faces_in_engine, in_scope, new_subject, photo
 from verification import flows, tasks
-from verification.models import Face, FaceStatus, Verification, VerificationStatus, VerificationStep
+from verification.models import Verification, VerificationStatus, VerificationStep
 from verification.services import ImageInput, consent_create, verification_create
 from vision.errors import EngineOutcomeUnknown, EngineUnavailable
 from vision.gateway import Gateway
-from vision.models import FaceCollection
 
 Tasks = Callable[..., Any]
 
@@ -57,30 +56,6 @@ def _pk(caller: Caller, public_id: str) -> int:
 
 def _state(caller: Caller, public_id: str) -> dict[str, Any]:
     return dict(caller.client.get(f"/v1/verifications/{public_id}").json())
-
-
-def _engine_faces(caller: Caller, subject_id: str) -> list[str]:
-    collections = in_scope(caller, lambda: list(FaceCollection.objects.values_list("collection_id", flat=True)))
-    gateway = Gateway(caller.tenant)
-    return sorted(
-        face["FaceId"]
-        for collection in collections
-        for face in gateway.call("ListFaces", CollectionId=collection)["Faces"]
-        if face.get("ExternalImageId") == subject_id
-    )
-
-
-def _db_faces(caller: Caller, subject_id: str) -> list[str]:
-    return sorted(
-        in_scope(
-            caller,
-            lambda: list(
-                Face.objects.filter(subject__public_id=subject_id, status=FaceStatus.ACTIVE).values_list(
-                    "face_id", flat=True
-                )
-            ),
-        )
-    )
 
 
 @pytest.fixture
@@ -151,15 +126,9 @@ def _committed_registration() -> tuple[int, int, str]:
     """A tenant with two shards, a consenting subject and a pending registration, all committed."""
     tenant = TenantFactory(shard_count=2)
     subject = SubjectFactory(tenant=tenant)
+    for shard in (0, 1):
+        FaceCollectionFactory(tenant=tenant, shard=shard)
     with tenant_scope(tenant):
-        for shard in (0, 1):
-            FaceCollection.objects.create(
-                tenant=tenant,
-                shard=shard,
-                collection_id=f"verity-{tenant.public_id}-s{shard:02d}",
-                collection_arn=f"arn:aws:rekognition:us-east-1:123456789012:collection/s{shard}",
-                face_model_version="7.0",
-            )
         consent_create(tenant=tenant, subject=subject, text_version="v1", method="checkbox")
         verification = verification_create(
             tenant=tenant,
@@ -226,15 +195,15 @@ def test_a_database_failure_after_indexing_deletes_the_face_and_the_retry_regist
     with pytest.raises(Retry):
         tasks.process_verification.apply(args=[tenant_id, pk], throw=True)
 
-    assert _engine_faces(verifier, subject_id) == []  # compensated: no orphan face
-    assert _db_faces(verifier, subject_id) == []
+    assert faces_in_engine(verifier, subject_id) == []  # compensated: no orphan face
+    assert active_faces(verifier, subject_id) == []
     assert _state(verifier, verification_id)["status"] == "processing"
 
     tasks.process_verification.apply(args=[tenant_id, pk], throw=True)
 
     assert _state(verifier, verification_id)["status"] == "approved"
-    assert _engine_faces(verifier, subject_id) == _db_faces(verifier, subject_id)
-    assert len(_db_faces(verifier, subject_id)) == 1
+    assert faces_in_engine(verifier, subject_id) == active_faces(verifier, subject_id)
+    assert len(active_faces(verifier, subject_id)) == 1
 
 
 @pytest.mark.xdist_group("rekognition_endpoint")
@@ -256,7 +225,7 @@ def test_a_retry_after_a_lost_indexing_answer_adopts_the_face_instead_of_indexin
 
     with pytest.raises(Retry):
         tasks.process_verification.apply(args=[tenant_id, pk], throw=True)
-    [indexed] = _engine_faces(verifier, subject_id)
+    [indexed] = faces_in_engine(verifier, subject_id)
     operations.clear()
 
     tasks.process_verification.apply(args=[tenant_id, pk], throw=True)
@@ -266,7 +235,7 @@ def test_a_retry_after_a_lost_indexing_answer_adopts_the_face_instead_of_indexin
     assert state["status"] == "approved"
     index = state["steps"][-1]
     assert (index["attempts"], index["result"]["adopted"]) == (2, True)
-    assert _engine_faces(verifier, subject_id) == _db_faces(verifier, subject_id) == [indexed]
+    assert faces_in_engine(verifier, subject_id) == active_faces(verifier, subject_id) == [indexed]
 
 
 class _WorkerKilled(BaseException):
@@ -306,7 +275,7 @@ def test_a_worker_killed_mid_flow_resumes_without_repeating_recorded_steps(
         "duplicate": 2,
         "index": 1,
     }
-    assert len(_engine_faces(verifier, subject_id)) == 1
+    assert len(faces_in_engine(verifier, subject_id)) == 1
 
 
 @pytest.mark.xdist_group("rekognition_endpoint")

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from tenants.scope import tenant_scope
 from tests.conftest import Caller
+from tests.factories import FaceFactory
 from tests.verification.conftest import b64, new_subject, photo
-from verification.models import Consent, Face, Subject, Verification, VerificationImage
+from verification.models import Consent, Subject, Verification, VerificationImage
 from vision.gateway import Gateway
-from vision.models import FaceCollection
 
 pytestmark = pytest.mark.django_db
 
@@ -42,20 +42,8 @@ def _written(caller: Caller) -> tuple[int, int, int]:
 def _registered(caller: Caller, subject_id: str) -> None:
     """Give the subject an active face row, as a finished registration leaves it."""
     with tenant_scope(caller.tenant):
-        collection = FaceCollection.objects.create(
-            tenant=caller.tenant,
-            shard=0,
-            collection_id=f"verity-{caller.tenant.public_id}-s00",
-            collection_arn="arn:aws:rekognition:us-east-1:123456789012:collection/x",
-            face_model_version="7.0",
-        )
-        Face.objects.create(
-            tenant=caller.tenant,
-            subject=Subject.objects.get(public_id=subject_id),
-            collection=collection,
-            face_id="11111111-1111-1111-1111-111111111111",
-            face_model_version="7.0",
-        )
+        subject = Subject.objects.get(public_id=subject_id)
+    FaceFactory(tenant=caller.tenant, subject=subject)
 
 
 # --- Consents ------------------------------------------------------------------------------------
