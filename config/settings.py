@@ -289,6 +289,10 @@ VERITY_LOCAL_REKOGNITION_SNS_TOPICS = env.list(
     "VERITY_LOCAL_REKOGNITION_SNS_TOPICS", default=[f"arn:aws:sns:*:*:{VERITY_STORAGE_BUCKET_PREFIX}-*"]
 )
 VERITY_LOCAL_REKOGNITION_MAX_VIDEO_BYTES = env.int("VERITY_LOCAL_REKOGNITION_MAX_VIDEO_BYTES", default=500 * 1024**2)
+# The endpoint decodes, detects and embeds an image once per this many seconds and caller
+# (vision/local/memo.py), keeping at most this many bytes of pixels; 0 seconds: never memoised.
+VERITY_LOCAL_REKOGNITION_MEMO_SECONDS = env.float("VERITY_LOCAL_REKOGNITION_MEMO_SECONDS", default=30.0)
+VERITY_LOCAL_REKOGNITION_MEMO_BYTES = env.int("VERITY_LOCAL_REKOGNITION_MEMO_BYTES", default=256 * 1024**2)
 
 LOGGING = {
     "version": 1,

@@ -27,6 +27,7 @@ from tests.verification.conftest import (
     verify,
 )
 from verification.models import Face, Subject, VerificationSettings
+from vision.local import memo
 
 pytestmark = [pytest.mark.xdist_group("rekognition_endpoint")]
 
@@ -50,6 +51,25 @@ def test_person_a_registers_with_two_photos_of_themself(verifier: Caller, run_ta
     assert faces_in_engine(verifier, subject_id) == active_faces(verifier, subject_id)
     assert len(active_faces(verifier, subject_id)) == 1
     assert in_scope(verifier, lambda: Subject.objects.get(public_id=subject_id).shard) in (0, 1)
+
+
+def test_the_local_engine_analyses_each_image_of_a_registration_once(
+    verifier: Caller, run_tasks: Tasks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    detected: list[int] = []
+    real = memo.detect_faces
+
+    def counting(pixels: Any) -> Any:
+        detected.append(pixels.shape[1])
+        return real(pixels)
+
+    monkeypatch.setattr(memo, "detect_faces", counting)
+    _, result = register(verifier, run_tasks, "person_a_2", "person_a_1")
+
+    assert result["status"] == "approved"
+    # DetectFaces, CompareFaces, two shards' SearchFacesByImage and IndexFaces: the selfie and the
+    # document are each decoded and detected once.
+    assert len(detected) == 2
 
 
 def test_the_quality_step_shows_what_the_local_engine_cannot_judge_as_not_evaluated(
