@@ -115,7 +115,10 @@ class Shard:
 
 @dataclass(frozen=True)
 class PendingStep:
-    """What a step's engine phase needs, read in its prepare phase: plain data only."""
+    """What a step's engine phase needs, read in its prepare phase: plain data only.
+
+    Only what the step uses is read (``_NEEDS``); the rest keeps its empty default.
+    """
 
     tenant_id: int
     verification_id: int
@@ -123,18 +126,31 @@ class PendingStep:
     type: str
     name: str
     resumed: bool
-    selfie: Mapping[str, Any]
-    document: Mapping[str, Any] | None
     subject_public_id: str | None
-    consent_active: bool
-    thresholds: Mapping[str, float]
-    shards: tuple[Shard, ...]
+    selfie: Mapping[str, Any] = field(default_factory=dict)
+    document: Mapping[str, Any] | None = None
+    consent_active: bool = False
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    shards: tuple[Shard, ...] = ()
     # registration: the subject's chosen shard; authentication and photo update: its face's shard
-    target: Shard | None
-    active_face_id: str | None
-    known_face_ids: tuple[str, ...]
-    retired_face_ids: tuple[str, ...]
-    duplicate_action: str
+    target: Shard | None = None
+    active_face_id: str | None = None
+    known_face_ids: tuple[str, ...] = ()
+    retired_face_ids: tuple[str, ...] = ()
+    duplicate_action: str = ""
+
+
+# What each step's engine phase reads, so that its prepare phase loads only that.
+_NEEDS: dict[str, frozenset[str]] = {
+    "consent": frozenset({"consent"}),
+    "quality": frozenset({"selfie", "thresholds"}),
+    "compare": frozenset({"selfie", "document", "shards"}),
+    "duplicate": frozenset({"selfie", "shards", "settings"}),
+    "authenticate": frozenset({"selfie", "shards", "faces"}),
+    "index": frozenset({"selfie", "shards", "faces"}),
+    "delete_old_face": frozenset({"shards", "faces"}),
+    "identify": frozenset({"selfie", "shards"}),
+}
 
 
 @dataclass
@@ -226,21 +242,39 @@ def _shards(collections: Iterable[FaceCollection]) -> dict[int, Shard]:
 
 
 def _pending_step(tenant: Tenant, verification: Verification, name: str, *, resumed: bool) -> PendingStep:
-    images = {image.role: image for image in VerificationImage.objects.filter(verification=verification)}
-    selfie = _image_member(images.get(ImageRole.SELFIE))
-    if selfie is None:
-        raise RuntimeError(f"Verification {verification.public_id} has no selfie.")
-    shards = _shards(FaceCollection.objects.order_by("shard"))
+    needs = _NEEDS[name]
     subject = verification.subject
-    faces = list(Face.objects.filter(subject=subject)) if subject is not None else []
-    active = next((face for face in faces if face.status == FaceStatus.ACTIVE), None)
-    target: Shard | None = None
-    if active is not None and verification.type != VerificationType.REGISTRATION:
-        target = next(
-            (shard for shard in shards.values() if shard.collection_id == active.collection.collection_id), None
-        )
-    elif subject is not None and subject.shard is not None:
-        target = shards.get(subject.shard)
+    loaded: dict[str, Any] = {}
+    if needs & {"selfie", "document"}:
+        roles = [ImageRole.SELFIE] + ([ImageRole.ID_DOCUMENT] if "document" in needs else [])
+        images = {i.role: i for i in VerificationImage.objects.filter(verification=verification, role__in=roles)}
+        selfie = _image_member(images.get(ImageRole.SELFIE))
+        if selfie is None:
+            raise RuntimeError(f"Verification {verification.public_id} has no selfie.")
+        loaded |= {"selfie": selfie, "document": _image_member(images.get(ImageRole.ID_DOCUMENT))}
+    if "consent" in needs:
+        loaded["consent_active"] = subject is not None and consent_active(subject=subject) is not None
+    if "thresholds" in needs:
+        loaded["thresholds"] = effective_thresholds()
+    if "settings" in needs:
+        loaded["duplicate_action"] = verification_settings().duplicate_action
+    if "shards" in needs:
+        shards = _shards(FaceCollection.objects.order_by("shard"))
+        loaded["shards"] = tuple(shards.values())
+        faces = list(Face.objects.filter(subject=subject).select_related("collection")) if subject else []
+        active = next((face for face in faces if face.status == FaceStatus.ACTIVE), None)
+        if active is not None and verification.type != VerificationType.REGISTRATION:
+            loaded["target"] = next(
+                (s for s in shards.values() if s.collection_id == active.collection.collection_id), None
+            )
+        elif subject is not None and subject.shard is not None:
+            loaded["target"] = shards.get(subject.shard)
+        if "faces" in needs:
+            loaded |= {
+                "active_face_id": active.face_id if active is not None else None,
+                "known_face_ids": tuple(face.face_id for face in faces),
+                "retired_face_ids": tuple(face.face_id for face in faces if face.status == FaceStatus.RETIRED),
+            }
     return PendingStep(
         tenant_id=tenant.pk,
         verification_id=verification.pk,
@@ -248,17 +282,8 @@ def _pending_step(tenant: Tenant, verification: Verification, name: str, *, resu
         type=verification.type,
         name=name,
         resumed=resumed,
-        selfie=selfie,
-        document=_image_member(images.get(ImageRole.ID_DOCUMENT)),
         subject_public_id=subject.public_id if subject is not None else None,
-        consent_active=subject is not None and consent_active(subject=subject) is not None,
-        thresholds=effective_thresholds(),
-        shards=tuple(shards.values()),
-        target=target,
-        active_face_id=active.face_id if active is not None else None,
-        known_face_ids=tuple(face.face_id for face in faces),
-        retired_face_ids=tuple(face.face_id for face in faces if face.status == FaceStatus.RETIRED),
-        duplicate_action=verification_settings().duplicate_action,
+        **loaded,
     )
 
 
