@@ -17,50 +17,40 @@ from tenants.admin import TenantOwnedAdmin
 from verification.models import Consent, Face, Subject, Verification, VerificationSettings, VerificationStep
 
 
-class _ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
-    """Rows shown inside their parent's page to whoever may view the parent (roles, not Django permissions)."""
-
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(self.admin_site._registry[self.parent_model].has_view_permission(request, obj))
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ConsentInline(_ReadOnlyInline):
-    model = Consent
-    fields = readonly_fields = (
-        "public_id",
-        "purpose",
-        "text_version",
-        "method",
-        "granted_at",
-        "expires_at",
-        "withdrawn_at",
-    )
-
-
-class FaceInline(_ReadOnlyInline):
-    model = Face
-    fields = readonly_fields = ("face_id", "status", "collection", "face_model_version", "created_at", "retired_at")
-
-
 @admin.register(Subject)
 class SubjectAdmin(TenantOwnedAdmin):
     list_display = ["public_id", "external_id", "shard", "created_at"]
     search_fields = ["public_id", "external_id"]
-    readonly_fields = ["public_id", "shard", "created_at", "updated_at"]
-    inlines = [ConsentInline, FaceInline]
+    # Consents and faces are shown, not edited: read-only fields rather than inlines, so the
+    # subject's own form posts nothing for them.
+    readonly_fields = ["public_id", "shard", "consent_list", "face_list", "created_at", "updated_at"]
+
+    @admin.display(description="consents")
+    def consent_list(self, obj: Subject) -> str:
+        consents = Consent.objects.filter(subject=obj).order_by("-created_at") if obj.pk else []
+        rows = (
+            (
+                c.public_id,
+                c.purpose,
+                c.text_version,
+                c.method,
+                c.granted_at,
+                c.expires_at or "—",
+                _active(c.is_active()),
+            )
+            for c in consents
+        )
+        return format_html_join("\n", "<div>{} · {} · text {} · {} · {} · expires {} · {}</div>", rows) or "—"
+
+    @admin.display(description="faces")
+    def face_list(self, obj: Subject) -> str:
+        faces = Face.objects.filter(subject=obj).select_related("collection").order_by("-created_at") if obj.pk else []
+        rows = ((f.face_id, f.status, f.collection, f.face_model_version, f.created_at) for f in faces)
+        return format_html_join("\n", "<div><code>{}</code> · {} · {} · model {} · {}</div>", rows) or "—"
+
+
+def _active(active: bool) -> str:
+    return "active" if active else "not active"
 
 
 @admin.register(Consent)
@@ -103,7 +93,9 @@ class FaceAdmin(TenantOwnedAdmin):
     )
 
 
-class StepInline(_ReadOnlyInline):
+class StepInline(admin.TabularInline):  # type: ignore[type-arg]
+    """The verification's steps, shown to whoever may view the verification (roles, not Django permissions)."""
+
     model = VerificationStep
     fields = readonly_fields = (
         "position",
@@ -116,6 +108,20 @@ class StepInline(_ReadOnlyInline):
         "result",
     )
     ordering = ["position"]
+    extra = 0
+    can_delete = False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(self.admin_site._registry[self.parent_model].has_view_permission(request, obj))
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Verification)

@@ -12,8 +12,9 @@ from selenium.webdriver.support.ui import Select
 from tenants.models import Role, Tenant
 from tenants.scope import tenant_scope
 from tests.browser.test_admin_in_browser import _code, _fill, _sign_in_with_password, _submit
-from tests.factories import MembershipFactory, SubjectFactory, TenantFactory
+from tests.factories import FaceFactory, MembershipFactory, SubjectFactory, TenantFactory
 from verification.models import Verification, VerificationSettings, VerificationStep
+from verification.services import consent_create
 
 
 def _rejected_registration(tenant: Tenant) -> Verification:
@@ -89,6 +90,15 @@ def test_a_tenant_admin_reads_a_rejected_registration_and_sets_duplicates_to_be_
     assert "not_evaluated" in results[1]
     assert '"similarity": 12.5' in results[2]
     assert not browser.find_elements(By.NAME, "_save")  # read-only: nothing to change or delete
+
+    # The subject's page lists its consents and faces.
+    face = FaceFactory(tenant=admin.tenant, subject=mine.subject)
+    with tenant_scope(admin.tenant):
+        consent = consent_create(tenant=admin.tenant, subject=mine.subject, text_version="v7", method="signature")
+    browser.get(f"{live_server.url}/admin/verification/subject/{mine.subject.pk}/change/")
+    page = browser.find_element(By.ID, "content").text
+    assert f"{consent.public_id} · biometric_verification · text v7 · signature" in page
+    assert f"{face.face_id} · active" in page
 
     browser.get(f"{live_server.url}/admin/verification/verificationsettings/add/")
     Select(browser.find_element(By.ID, "id_duplicate_action")).select_by_value("rejected")

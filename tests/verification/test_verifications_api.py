@@ -8,12 +8,15 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from PIL import Image
 
-from tenants.scope import tenant_scope
+from config.errors import InvalidInput
+from tenants.scope import TenantScopeError, tenant_scope
 from tests.conftest import Caller
 from tests.factories import FaceFactory
 from tests.verification.conftest import b64, new_subject, photo
 from verification.models import Consent, Subject, Verification, VerificationImage
+from verification.services import ImageInput, consent_create, verification_create
 from vision.gateway import Gateway
 
 pytestmark = pytest.mark.django_db
@@ -302,3 +305,48 @@ def test_verifications_are_listed_newest_first_and_filtered(caller: Caller, engi
     assert caller.client.get("/v1/verifications?status=done").status_code == 400
     assert caller.client.get(f"/v1/verifications/{ids[0]}").json()["type"] == "authentication"
     assert caller.client.get("/v1/verifications/ver_missing").status_code == 404
+
+
+# --- Service-level refusals (callers other than the API) ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [({"purpose": "marketing"}, "invalid_purpose"), ({"method": "telepathy"}, "invalid_method")],
+)
+def test_the_consent_service_refuses_what_the_api_would_refuse_and_writes_nothing(
+    caller: Caller, change: dict[str, str], code: str
+) -> None:
+    subject_id = new_subject(caller, consent=False)
+    with tenant_scope(caller.tenant), pytest.raises(InvalidInput) as refused:
+        consent_create(
+            tenant=caller.tenant,
+            subject=Subject.objects.get(public_id=subject_id),
+            **{"text_version": "v1", "method": "checkbox", **change},
+        )
+    assert refused.value.code == code
+    assert _written(caller) == (0, 0, 0)
+
+
+def test_the_verification_service_refuses_an_unknown_type_and_writes_nothing(
+    caller: Caller, engine_calls: list[str]
+) -> None:
+    with tenant_scope(caller.tenant), pytest.raises(InvalidInput) as refused:
+        verification_create(tenant=caller.tenant, type="enrolment", selfie=ImageInput(data=photo("person_a_1")))
+    assert refused.value.code == "invalid_type"
+    assert _written(caller) == (0, 0, 0)
+
+
+def test_a_selfie_under_eighty_pixels_a_side_is_refused(caller: Caller, engine_calls: list[str]) -> None:
+    tiny = io.BytesIO()
+    Image.new("RGB", (60, 60), (200, 150, 120)).save(tiny, "PNG")
+    response = caller.client.post(
+        "/v1/verifications", {"type": "identification", "selfie": b64(tiny.getvalue())}, format="json"
+    )
+    assert (response.status_code, response.json()["code"]) == (400, "image_too_small")
+    assert _written(caller)[:2] == (0, 0)
+
+
+def test_services_refuse_to_run_outside_a_tenant_scope(caller: Caller) -> None:
+    with pytest.raises(TenantScopeError):
+        verification_create(tenant=caller.tenant, type="identification", selfie=ImageInput(data=photo("person_a_1")))
