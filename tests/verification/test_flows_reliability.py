@@ -18,7 +18,7 @@ from django.utils import timezone
 from config.aws import aws_client
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
-from tests.committed import in_own_connection
+from tests.committed import delete_tenant_as_owner, in_own_connection
 from tests.conftest import Caller
 from tests.factories import FaceCollectionFactory, SubjectFactory, TenantFactory
 from tests.verification.conftest import active_faces, b64, faces_in_engine, in_scope, new_subject, photo
@@ -147,6 +147,15 @@ def test_every_engine_call_of_a_flow_happens_outside_any_transaction(monkeypatch
         monkeypatch.setenv(name, value)
     monkeypatch.setattr(tasks.process_verification, "apply_async", lambda *args, **kwargs: None)
     tenant_id, verification_id, subject_id = in_own_connection(_committed_registration)
+    try:
+        _run_with_a_stubbed_engine(monkeypatch, tenant_id, verification_id, subject_id)
+    finally:
+        delete_tenant_as_owner(tenant_id)  # committed rows: other tests expect a table without them
+
+
+def _run_with_a_stubbed_engine(
+    monkeypatch: pytest.MonkeyPatch, tenant_id: int, verification_id: int, subject_id: str
+) -> None:
     region = Tenant.objects.get(pk=tenant_id).region
     seen: list[tuple[str, bool, bool]] = []
     send = Gateway._send
