@@ -40,6 +40,7 @@ EXTRA_ARGUMENTS = {
     "bench.bench_gateway": ["--runs", "3"],
     "bench.bench_audit_write": ["--events", "200"],
     "bench.bench_audit_export": ["--records", "500"],
+    "bench.bench_registration": ["--runs", "2"],
 }
 # Output each command must print (a regular expression), beyond exiting 0.
 EXPECTED_OUTPUT = {

@@ -263,7 +263,11 @@ CELERY_BEAT_SCHEDULE = {
     "audit-seal-pending": {"task": "audit.tasks.seal_pending_chains", "schedule": 60.0},
     "audit-digests": {"task": "audit.tasks.digest_all_tenants", "schedule": crontab(minute=6)},
     "audit-retention": {"task": "audit.tasks.purge_all_tenants", "schedule": crontab(hour=3, minute=17)},
+    "verification-sweep-stuck": {"task": "verification.tasks.sweep_stuck_verifications", "schedule": 60.0},
 }
+# A verification no worker has moved for this long is failed with the reason `timeout` (longer
+# than a step's time limit plus its retries' backoff).
+VERITY_VERIFICATION_TIMEOUT = env.int("VERITY_VERIFICATION_TIMEOUT", default=900)
 
 # AWS: boto3 reads AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> itself; `make run` points them
 # at moto_server when no credentials are configured. Nothing here builds a client.
@@ -287,6 +291,10 @@ VERITY_LOCAL_REKOGNITION_SNS_TOPICS = env.list(
     "VERITY_LOCAL_REKOGNITION_SNS_TOPICS", default=[f"arn:aws:sns:*:*:{VERITY_STORAGE_BUCKET_PREFIX}-*"]
 )
 VERITY_LOCAL_REKOGNITION_MAX_VIDEO_BYTES = env.int("VERITY_LOCAL_REKOGNITION_MAX_VIDEO_BYTES", default=500 * 1024**2)
+# The endpoint decodes, detects and embeds an image once per this many seconds and caller
+# (vision/local/memo.py), keeping at most this many bytes of pixels; 0 seconds: never memoised.
+VERITY_LOCAL_REKOGNITION_MEMO_SECONDS = env.float("VERITY_LOCAL_REKOGNITION_MEMO_SECONDS", default=30.0)
+VERITY_LOCAL_REKOGNITION_MEMO_BYTES = env.int("VERITY_LOCAL_REKOGNITION_MEMO_BYTES", default=256 * 1024**2)
 
 LOGGING = {
     "version": 1,

@@ -11,13 +11,22 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from config.api.problems import problem_response
 from config.health import healthz, readyz
 from tenants.api import TenantView
-from verification.api import SubjectDetailView, SubjectListView
+from verification.api import (
+    SubjectConsentListView,
+    SubjectDetailView,
+    SubjectListView,
+    VerificationDetailView,
+    VerificationListView,
+)
 from vision.metrics import metrics_view
 
 api_v1: list[URLPattern | URLResolver] = [
     path("tenant", TenantView.as_view(), name="tenant"),
     path("subjects", SubjectListView.as_view(), name="subject-list"),
     path("subjects/<str:subject_id>", SubjectDetailView.as_view(), name="subject-detail"),
+    path("subjects/<str:subject_id>/consents", SubjectConsentListView.as_view(), name="subject-consent-list"),
+    path("verifications", VerificationListView.as_view(), name="verification-list"),
+    path("verifications/<str:verification_id>", VerificationDetailView.as_view(), name="verification-detail"),
     path("", include("audit.urls")),
     path("", include("moderation.urls")),
     path("schema", SpectacularAPIView.as_view(), name="schema"),

@@ -1,7 +1,7 @@
 """Threshold and rate-quota specifications: names, valid ranges and defaults, in one place.
 
 Similarity thresholds use Rekognition's 0–100 scale. Quality gates (sharpness, brightness)
-use the 0–100 scale of DetectFaces' Quality fields.
+use the 0–100 scale of DetectFaces' Quality fields; pose limits are degrees, face size pixels.
 """
 
 from __future__ import annotations
@@ -27,6 +27,10 @@ THRESHOLDS: dict[str, ThresholdSpec] = {
     "Identification": ThresholdSpec(50.0, 99.9, 90.0, "Lowest similarity returned when identifying a face."),
     "QualitySharpness": ThresholdSpec(0.0, 100.0, 15.0, "Lowest accepted DetectFaces Quality.Sharpness."),
     "QualityBrightness": ThresholdSpec(0.0, 100.0, 15.0, "Lowest accepted DetectFaces Quality.Brightness."),
+    "QualityMaxYaw": ThresholdSpec(0.0, 90.0, 45.0, "Largest accepted |Pose.Yaw|, in degrees."),
+    "QualityMinPitch": ThresholdSpec(-90.0, 0.0, -30.0, "Lowest accepted Pose.Pitch, in degrees."),
+    "QualityMaxPitch": ThresholdSpec(0.0, 90.0, 45.0, "Highest accepted Pose.Pitch, in degrees."),
+    "QualityMinFaceSize": ThresholdSpec(20.0, 2000.0, 50.0, "Smallest accepted face width and height, in pixels."),
 }
 OPERATION_CHOICES = [(name, name) for name in THRESHOLDS]
 

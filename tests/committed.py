@@ -68,6 +68,19 @@ def delete_tenant_as_owner(tenant_id: int) -> None:
             "SELECT conrelid::regclass::text FROM pg_constraint "
             "WHERE contype = 'f' AND confrelid = 'tenants_tenant'::regclass"
         ).fetchall()
-        for (table,) in tables:
-            owner.execute(f"DELETE FROM {table} WHERE tenant_id = %s", [tenant_id])  # noqa: S608 - catalog names
+        # Tables that reference each other (a verification's steps, its verification) are
+        # emptied in whatever order their foreign keys allow: a refused delete is retried after
+        # the others.
+        pending = [table for (table,) in tables]
+        while pending:
+            refused = []
+            for table in pending:
+                try:
+                    with owner.transaction():
+                        owner.execute(f"DELETE FROM {table} WHERE tenant_id = %s", [tenant_id])  # noqa: S608
+                except psycopg.errors.ForeignKeyViolation:
+                    refused.append(table)
+            if len(refused) == len(pending):
+                raise RuntimeError(f"Cannot delete tenant {tenant_id}'s rows from {refused}.")
+            pending = refused
         owner.execute("DELETE FROM tenants_tenant WHERE id = %s", [tenant_id])

@@ -13,7 +13,8 @@ from moderation.policies import default_rules
 from tenants.models import Membership, Role, Tenant
 from tenants.scope import platform_scope, tenant_scope
 from tenants.services import IssuedKey, apikey_create, tenant_create
-from verification.models import Subject
+from verification.models import Face, Subject
+from vision.models import FaceCollection, collection_name
 
 T = TypeVar("T")
 
@@ -129,3 +130,29 @@ class ReviewTaskFactory(TenantOwnedFactory):
         model = ReviewTask
 
     result = factory.LazyAttribute(lambda o: ModerationResultFactory(tenant=o.tenant))
+
+
+class FaceCollectionFactory(TenantOwnedFactory):
+    """A shard's collection row, named as collections_ensure names it (no engine call)."""
+
+    class Meta:
+        model = FaceCollection
+
+    shard = 0
+    collection_id = factory.LazyAttribute(lambda o: collection_name(tenant=o.tenant, shard=o.shard))
+    collection_arn = factory.LazyAttribute(
+        lambda o: f"arn:aws:rekognition:us-east-1:123456789012:collection/{o.collection_id}"
+    )
+    face_model_version = "7.0"
+
+
+class FaceFactory(TenantOwnedFactory):
+    """A subject's active reference face, as a finished registration leaves it (no engine call)."""
+
+    class Meta:
+        model = Face
+
+    subject = factory.SubFactory(SubjectFactory, tenant=factory.SelfAttribute("..tenant"))
+    collection = factory.SubFactory(FaceCollectionFactory, tenant=factory.SelfAttribute("..tenant"))
+    face_id = factory.Faker("uuid4")
+    face_model_version = "7.0"

@@ -1,13 +1,165 @@
-"""Admin for subjects, scoped to the member's tenant like every tenant-owned model."""
+"""Admin for subjects, consents, faces, verifications and the tenant's verification settings.
+
+Every view is scoped to the member's tenant like every tenant-owned model. Consents, faces and
+verifications are read-only here: they change only through the API and the flows, which audit
+each change. Tenant admins edit the verification settings (validated by the model's choices).
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
 
 from tenants.admin import TenantOwnedAdmin
-from verification.models import Subject
+from verification.models import Consent, Face, Subject, Verification, VerificationSettings, VerificationStep
 
 
 @admin.register(Subject)
 class SubjectAdmin(TenantOwnedAdmin):
-    list_display = ["public_id", "external_id", "created_at"]
+    list_display = ["public_id", "external_id", "shard", "created_at"]
     search_fields = ["public_id", "external_id"]
-    readonly_fields = ["public_id", "created_at", "updated_at"]
+    # Consents and faces are shown, not edited: read-only fields rather than inlines, so the
+    # subject's own form posts nothing for them.
+    readonly_fields = ["public_id", "shard", "consent_list", "face_list", "created_at", "updated_at"]
+
+    @admin.display(description="consents")
+    def consent_list(self, obj: Subject) -> str:
+        consents = Consent.objects.filter(subject=obj).order_by("-created_at") if obj.pk else []
+        rows = (
+            (
+                c.public_id,
+                c.purpose,
+                c.text_version,
+                c.method,
+                c.granted_at,
+                c.expires_at or "—",
+                _active(c.is_active()),
+            )
+            for c in consents
+        )
+        return format_html_join("\n", "<div>{} · {} · text {} · {} · {} · expires {} · {}</div>", rows) or "—"
+
+    @admin.display(description="faces")
+    def face_list(self, obj: Subject) -> str:
+        faces = Face.objects.filter(subject=obj).select_related("collection").order_by("-created_at") if obj.pk else []
+        rows = ((f.face_id, f.status, f.collection, f.face_model_version, f.created_at) for f in faces)
+        return format_html_join("\n", "<div><code>{}</code> · {} · {} · model {} · {}</div>", rows) or "—"
+
+
+def _active(active: bool) -> str:
+    return "active" if active else "not active"
+
+
+@admin.register(Consent)
+class ConsentAdmin(TenantOwnedAdmin):
+    read_only = True
+    list_display = ["public_id", "subject", "purpose", "text_version", "method", "granted_at", "expires_at"]
+    list_filter = ["purpose", "method"]
+    search_fields = ["=public_id", "=subject__public_id"]
+    ordering = ["-created_at"]
+    fields = readonly_fields = (
+        "public_id",
+        "subject",
+        "purpose",
+        "text_version",
+        "method",
+        "granted_at",
+        "source_ip",
+        "expires_at",
+        "withdrawn_at",
+    )
+
+
+@admin.register(Face)
+class FaceAdmin(TenantOwnedAdmin):
+    read_only = True
+    list_display = ["face_id", "subject", "status", "collection", "face_model_version", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["=face_id", "=subject__public_id"]
+    ordering = ["-created_at"]
+    fields = readonly_fields = (
+        "face_id",
+        "subject",
+        "status",
+        "collection",
+        "face_model_version",
+        "image_location",
+        "created_at",
+        "retired_at",
+        "deleted_at",
+    )
+
+
+class StepInline(admin.TabularInline):  # type: ignore[type-arg]
+    """The verification's steps, shown to whoever may view the verification (roles, not Django permissions)."""
+
+    model = VerificationStep
+    fields = readonly_fields = (
+        "position",
+        "name",
+        "status",
+        "reason_code",
+        "attempts",
+        "started_at",
+        "finished_at",
+        "result",
+    )
+    ordering = ["position"]
+    extra = 0
+    can_delete = False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(self.admin_site._registry[self.parent_model].has_view_permission(request, obj))
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Verification)
+class VerificationAdmin(TenantOwnedAdmin):
+    read_only = True
+    list_display = ["public_id", "type", "status", "subject", "created_at", "finished_at"]
+    list_filter = ["type", "status"]
+    search_fields = ["=public_id", "=subject__public_id"]
+    ordering = ["-created_at"]
+    fields = readonly_fields = (
+        "public_id",
+        "type",
+        "status",
+        "subject",
+        "reason_list",
+        "match_list",
+        "liveness_session_id",
+        "document_id",
+        "created_at",
+        "started_at",
+        "finished_at",
+    )
+    inlines = [StepInline]
+
+    @admin.display(description="reasons")
+    def reason_list(self, obj: Verification) -> str:
+        return format_html_join(
+            "\n", "<div><code>{}</code> ({}): {}</div>", ((r["code"], r["step"], r["detail"]) for r in obj.reasons)
+        ) or format_html("{}", "—")
+
+    @admin.display(description="matches")
+    def match_list(self, obj: Verification) -> str:
+        return format_html_join(
+            "\n", "<div>{} — {}</div>", ((m["subject_id"], m["similarity"]) for m in obj.matches)
+        ) or format_html("{}", "—")
+
+
+@admin.register(VerificationSettings)
+class VerificationSettingsAdmin(TenantOwnedAdmin):
+    list_display = ["__str__", "duplicate_action", "updated_at"]
+    fields = ["duplicate_action"]

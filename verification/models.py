@@ -1,7 +1,13 @@
-"""Subjects: the people a tenant verifies. No personal data is required to create one."""
+"""Subjects, their consents and reference faces, and verifications with one row per step.
+
+A verification is a persisted state machine: each step's row records its outcome before the
+next step starts, so a worker that dies mid-flow resumes where it stopped instead of repeating
+engine calls (and never indexes a face twice).
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import partial
 
 from django.db import models
@@ -9,6 +15,7 @@ from django.utils import timezone
 
 from config.ids import public_id
 from tenants.models import TenantOwnedModel
+from vision.models import FaceCollection
 
 
 class Subject(TenantOwnedModel):
@@ -16,6 +23,9 @@ class Subject(TenantOwnedModel):
     # NULL, not "", for "no external id", so the per-tenant unique constraint ignores it.
     external_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
     metadata = models.JSONField(default=dict, blank=True)
+    # Chosen once, at the first registration, by a stable hash (vision.services.shard_for), and
+    # never recomputed: adding shards later moves nobody.
+    shard = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -31,3 +41,220 @@ class Subject(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.public_id
+
+
+class ConsentPurpose(models.TextChoices):
+    BIOMETRIC_VERIFICATION = "biometric_verification", "Biometric verification"
+
+
+class ConsentMethod(models.TextChoices):
+    CHECKBOX = "checkbox", "Checkbox"
+    SIGNATURE = "signature", "Signature"
+    VERBAL = "verbal", "Verbal"
+    WRITTEN = "written", "Written"
+
+
+class Consent(TenantOwnedModel):
+    """A subject's consent to a purpose: active from ``granted_at`` until it expires or is withdrawn."""
+
+    public_id = models.CharField(max_length=32, unique=True, default=partial(public_id, "con"), editable=False)
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(max_length=64, choices=ConsentPurpose.choices)
+    text_version = models.CharField(max_length=64)
+    method = models.CharField(max_length=32, choices=ConsentMethod.choices)
+    granted_at = models.DateTimeField(default=timezone.now)
+    source_ip = models.GenericIPAddressField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # Set by withdrawal (the privacy work); a withdrawn consent stays, as evidence of what was given.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta(TenantOwnedModel.Meta):
+        indexes = [
+            models.Index(fields=["tenant", "subject", "purpose"]),
+            models.Index(fields=["tenant", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+    def is_active(self, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        if self.withdrawn_at is not None or self.granted_at > now:
+            return False
+        return self.expires_at is None or self.expires_at > now
+
+
+class FaceStatus(models.TextChoices):
+    ACTIVE = "active", "Active"  # the subject's one usable reference face
+    RETIRED = "retired", "Retired"  # replaced; its deletion from the collection is pending
+    DELETED = "deleted", "Deleted"
+
+
+class Face(TenantOwnedModel):
+    """A face Verity indexed for a subject (ExternalImageId = the subject's public id)."""
+
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="faces")
+    collection = models.ForeignKey(FaceCollection, on_delete=models.PROTECT, related_name="+")
+    face_id = models.CharField(max_length=64)
+    face_model_version = models.CharField(max_length=16)
+    # Where the reference image is kept: an s3:// URL for images given by S3 reference; empty for
+    # uploaded images, which Verity does not keep (storing them is the storage work's).
+    image_location = models.CharField(max_length=1100, blank=True)
+    status = models.CharField(max_length=16, choices=FaceStatus.choices, default=FaceStatus.ACTIVE)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantOwnedModel.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "subject"],
+                condition=models.Q(status="active"),
+                name="face_one_active_per_subject",
+            ),
+            models.UniqueConstraint(fields=["collection", "face_id"], name="face_unique_in_collection"),
+        ]
+        indexes = [models.Index(fields=["tenant", "face_id"])]
+
+    def __str__(self) -> str:
+        return self.face_id
+
+
+class VerificationType(models.TextChoices):
+    REGISTRATION = "registration", "Registration"
+    AUTHENTICATION = "authentication", "Authentication"
+    PHOTO_UPDATE = "photo_update", "Photo update"
+    IDENTIFICATION = "identification", "Identification"
+
+
+class VerificationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PROCESSING = "processing", "Processing"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    NEEDS_REVIEW = "needs_review", "Needs review"
+    FAILED = "failed", "Failed"
+
+
+FINAL_STATUSES = frozenset(
+    {
+        VerificationStatus.APPROVED,
+        VerificationStatus.REJECTED,
+        VerificationStatus.NEEDS_REVIEW,
+        VerificationStatus.FAILED,
+    }
+)
+
+
+class Verification(TenantOwnedModel):
+    public_id = models.CharField(max_length=32, unique=True, default=partial(public_id, "ver"), editable=False)
+    type = models.CharField(max_length=32, choices=VerificationType.choices)
+    status = models.CharField(max_length=16, choices=VerificationStatus.choices, default=VerificationStatus.PENDING)
+    subject = models.ForeignKey(Subject, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # Accepted and kept now; the liveness and document work uses them.
+    liveness_session_id = models.CharField(max_length=128, blank=True)
+    document_id = models.CharField(max_length=128, blank=True)
+    reasons = models.JSONField(default=list, blank=True)  # [{"code", "step", "detail"}]
+    matches = models.JSONField(default=list, blank=True)  # identification: [{"subject_id", "similarity"}]
+    face = models.ForeignKey(Face, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantOwnedModel.Meta):
+        indexes = [
+            models.Index(fields=["tenant", "created_at"]),
+            models.Index(fields=["tenant", "status", "updated_at"]),
+            models.Index(fields=["tenant", "subject", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+
+class StepStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    PASSED = "passed", "Passed"
+    FAILED = "failed", "Failed"
+
+
+class VerificationStep(TenantOwnedModel):
+    """One step of a verification: its outcome and a summary of the engine's answer (never images or vectors)."""
+
+    verification = models.ForeignKey(Verification, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=32)
+    status = models.CharField(max_length=16, choices=StepStatus.choices, default=StepStatus.RUNNING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    reason_code = models.CharField(max_length=64, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantOwnedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["verification", "name"], name="verification_step_unique")]
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.status})"
+
+
+class ImageRole(models.TextChoices):
+    SELFIE = "selfie", "Selfie"
+    ID_DOCUMENT = "id_document", "ID document"
+
+
+class VerificationImage(TenantOwnedModel):
+    """An image a verification works on, until it finishes: uploaded bytes, or a reference into the tenant's bucket.
+
+    Uploaded bytes are deleted when the verification reaches a final state.
+    """
+
+    verification = models.ForeignKey(Verification, on_delete=models.CASCADE, related_name="images")
+    role = models.CharField(max_length=16, choices=ImageRole.choices)
+    data = models.BinaryField(null=True, blank=True)
+    s3_bucket = models.CharField(max_length=63, blank=True)
+    s3_name = models.CharField(max_length=1024, blank=True)
+    s3_version = models.CharField(max_length=1024, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta(TenantOwnedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["verification", "role"], name="verification_image_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.role} of {self.verification_id}"
+
+    @property
+    def location(self) -> str:
+        return f"s3://{self.s3_bucket}/{self.s3_name}" if self.s3_bucket else ""
+
+
+class DuplicateAction(models.TextChoices):
+    NEEDS_REVIEW = "needs_review", "Needs review"
+    REJECTED = "rejected", "Rejected"
+
+
+class VerificationSettings(TenantOwnedModel):
+    """A tenant's verification choices that are not numeric thresholds (those are tenants.Threshold)."""
+
+    duplicate_action = models.CharField(
+        max_length=16,
+        choices=DuplicateAction.choices,
+        default=DuplicateAction.NEEDS_REVIEW,
+        help_text="What a registration whose face is already another subject's becomes.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantOwnedModel.Meta):
+        verbose_name_plural = "verification settings"
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="verification_settings_one_per_tenant")]
+
+    def __str__(self) -> str:
+        return "Verification settings"

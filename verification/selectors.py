@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import time
+from datetime import datetime
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from config.errors import NotFound
-from verification.models import Subject
+from tenants.scope import require_scope
+from verification.errors import ConsentRequired
+from verification.models import (
+    FINAL_STATUSES,
+    Consent,
+    ConsentPurpose,
+    Face,
+    FaceStatus,
+    Subject,
+    Verification,
+    VerificationSettings,
+    VerificationStatus,
+    VerificationStep,
+)
+
+MAX_WAIT_SECONDS = 30
+_WAIT_POLL_SECONDS = 0.1
 
 
 def subject_get(*, public_id: str) -> Subject:
@@ -20,3 +40,90 @@ def subject_list(*, external_id: str | None = None) -> QuerySet[Subject]:
     if external_id is not None:
         subjects = subjects.filter(external_id=external_id)
     return subjects
+
+
+def consent_list(*, subject: Subject) -> QuerySet[Consent]:
+    return Consent.objects.filter(subject=subject).select_related("subject")
+
+
+def consent_active(
+    *, subject: Subject, purpose: str = ConsentPurpose.BIOMETRIC_VERIFICATION, now: datetime | None = None
+) -> Consent | None:
+    """The subject's consent to ``purpose`` in force now: granted, not withdrawn, not expired."""
+    now = now or timezone.now()
+    return (
+        Consent.objects.filter(subject=subject, purpose=purpose, withdrawn_at__isnull=True, granted_at__lte=now)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .order_by("-granted_at")
+        .first()
+    )
+
+
+def consent_require(*, subject: Subject, purpose: str = ConsentPurpose.BIOMETRIC_VERIFICATION) -> Consent:
+    """The active consent, or ``consent_required`` (409): no biometric operation runs without one."""
+    consent = consent_active(subject=subject, purpose=purpose)
+    if consent is None:
+        raise ConsentRequired(
+            f"Subject {subject.public_id} has no active consent to {purpose}; record one with "
+            f"POST /v1/subjects/{subject.public_id}/consents first."
+        )
+    return consent
+
+
+def face_active(*, subject: Subject) -> Face | None:
+    return Face.objects.filter(subject=subject, status=FaceStatus.ACTIVE).select_related("collection").first()
+
+
+def verification_settings() -> VerificationSettings:
+    """The current tenant's settings (defaults when it has saved none)."""
+    found = VerificationSettings.objects.first()
+    return found if found is not None else VerificationSettings(tenant_id=require_scope().tenant_id or 0)
+
+
+def _with_steps(verifications: QuerySet[Verification]) -> QuerySet[Verification]:
+    steps = Prefetch("steps", queryset=VerificationStep.objects.order_by("position"))
+    return verifications.select_related("subject", "face").prefetch_related(steps)
+
+
+def verification_get(*, public_id: str) -> Verification:
+    verification = _with_steps(Verification.objects.filter(public_id=public_id)).first()
+    if verification is None:
+        raise NotFound(f"No verification {public_id!r}.")
+    return verification
+
+
+def verification_list(
+    *, type: str | None = None, status: str | None = None, subject_id: str | None = None
+) -> QuerySet[Verification]:
+    verifications = Verification.objects.all()
+    if type is not None:
+        verifications = verifications.filter(type=type)
+    if status is not None:
+        verifications = verifications.filter(status=status)
+    if subject_id is not None:
+        verifications = verifications.filter(subject__public_id=subject_id)
+    return _with_steps(verifications)
+
+
+def verification_wait(*, verification: Verification, seconds: float) -> Verification:
+    """The verification once final, or as it is after ``seconds`` (at most MAX_WAIT_SECONDS).
+
+    Polls: the worker commits each step, so each read sees its progress. Only useful when the
+    caller's connection is not inside a transaction that started before the worker's commits.
+    """
+    deadline = time.monotonic() + min(seconds, MAX_WAIT_SECONDS)
+    while verification.status not in FINAL_STATUSES and time.monotonic() < deadline:
+        time.sleep(_WAIT_POLL_SECONDS)
+        verification = verification_get(public_id=verification.public_id)
+    return verification
+
+
+def verification_stuck(*, older_than: datetime) -> list[tuple[int, int]]:
+    """(tenant id, verification id) of unfinished verifications untouched since ``older_than`` (platform scope)."""
+    require_scope(platform=True)
+    unfinished = (VerificationStatus.PENDING, VerificationStatus.PROCESSING)
+    return list(
+        Verification.objects.filter(status__in=unfinished, updated_at__lt=older_than)
+        .order_by("updated_at")
+        .values_list("tenant_id", "pk")
+    )

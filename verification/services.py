@@ -1,16 +1,45 @@
-"""Writes for verification."""
+"""Writes for verification: subjects, consents, and new verifications (their flows run in verification.flows)."""
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from celery import current_app
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from config.errors import Conflict
+from audit.identity import resource
+from audit.recording import record_change
+from audit.redaction import KEEP, register_event
+from config.errors import Conflict, InvalidInput
 from config.metadata import validate_metadata
 from tenants.models import Tenant
-from tenants.scope import scope_database
-from verification.models import Subject
+from tenants.scope import require_scope, scope_database
+from verification.errors import SubjectAlreadyRegistered, SubjectNotRegistered
+from verification.flows import VERIFICATION_SOURCE
+from verification.models import (
+    Consent,
+    ConsentMethod,
+    ConsentPurpose,
+    ImageRole,
+    Subject,
+    Verification,
+    VerificationImage,
+    VerificationType,
+)
+from verification.selectors import consent_require, face_active, subject_get
+from vision.errors import InvalidS3Object
+from vision.validation import check_image_bytes, check_s3_object
+
+register_event(
+    VERIFICATION_SOURCE,
+    "GrantConsent",
+    request={"subjectId": KEEP, "purpose": KEEP, "textVersion": KEEP, "method": KEEP, "expiresAt": KEEP},
+    response={"consentId": KEEP},
+)
 
 
 def subject_create(*, tenant: Tenant, external_id: str | None = None, metadata: Any = None) -> Subject:
@@ -24,3 +53,136 @@ def subject_create(*, tenant: Tenant, external_id: str | None = None, metadata: 
         raise Conflict(
             f"A subject with external_id {external_id!r} already exists.", code="external_id_conflict"
         ) from exc
+
+
+def consent_create(
+    *,
+    tenant: Tenant,
+    subject: Subject,
+    text_version: str,
+    method: str,
+    purpose: str = ConsentPurpose.BIOMETRIC_VERIFICATION,
+    expires_at: datetime | None = None,
+    source_ip: str | None = None,
+    actor: Any | None = None,
+) -> Consent:
+    """Record a subject's consent, given now from ``source_ip``."""
+    require_scope(tenant)
+    if purpose not in ConsentPurpose.values:
+        raise InvalidInput(f"purpose must be one of {ConsentPurpose.values}.", code="invalid_purpose")
+    if method not in ConsentMethod.values:
+        raise InvalidInput(f"method must be one of {ConsentMethod.values}.", code="invalid_method")
+    now = timezone.now()
+    if expires_at is not None and expires_at <= now:
+        raise InvalidInput("expires_at must be in the future.", code="invalid_expiry")
+    with transaction.atomic(using=scope_database()):
+        consent = Consent.objects.create(
+            tenant=tenant,
+            subject=subject,
+            purpose=purpose,
+            text_version=text_version,
+            method=method,
+            granted_at=now,
+            source_ip=source_ip,
+            expires_at=expires_at,
+        )
+        record_change(
+            tenant=tenant,
+            event_source=VERIFICATION_SOURCE,
+            event_name="GrantConsent",
+            actor=actor,
+            request_parameters={
+                "subjectId": subject.public_id,
+                "purpose": purpose,
+                "textVersion": text_version,
+                "method": method,
+                "expiresAt": expires_at.isoformat() if expires_at else None,
+            },
+            response_elements={"consentId": consent.public_id},
+            resources=[
+                resource(tenant, service="verification", resource_type="subject", resource_id=subject.public_id)
+            ],
+        )
+    return consent
+
+
+@dataclass(frozen=True)
+class ImageInput:
+    """An image as uploaded bytes, or as an object in the tenant's own bucket under its prefix."""
+
+    data: bytes | None = None
+    s3_bucket: str = ""
+    s3_name: str = ""
+    s3_version: str = ""
+
+
+def _checked_image(tenant: Tenant, image: ImageInput, role: str) -> dict[str, Any]:
+    """The VerificationImage fields for ``image``, after the checks that need no AWS call."""
+    if image.data is not None:
+        checked = check_image_bytes(image.data)
+        return {"role": role, "data": checked.data, "sha256": hashlib.sha256(checked.data).hexdigest()}
+    s3_object = {"Bucket": image.s3_bucket, "Name": image.s3_name}
+    # Bucket and prefix only: whether the object exists is checked when the worker sends it,
+    # since no AWS call may happen inside the request's transaction.
+    check_s3_object(s3_object, tenant=tenant, max_bytes=None)
+    if not image.s3_name.startswith(tenant.storage_prefix):
+        raise InvalidS3Object(f"Images must be stored under the tenant's prefix {tenant.storage_prefix!r}.")
+    return {"role": role, "s3_bucket": image.s3_bucket, "s3_name": image.s3_name, "s3_version": image.s3_version}
+
+
+def verification_create(
+    *,
+    tenant: Tenant,
+    type: str,
+    selfie: ImageInput,
+    subject_id: str | None = None,
+    id_document: ImageInput | None = None,
+    liveness_session_id: str = "",
+    document_id: str = "",
+) -> Verification:
+    """Check the request, store the verification and its images, and have a worker run it after commit.
+
+    Refusals (bad input, unknown subject, no consent, wrong registration state) write nothing
+    and call no engine.
+    """
+    require_scope(tenant)
+    if type not in VerificationType.values:
+        raise InvalidInput(f"type must be one of {VerificationType.values}.", code="invalid_type")
+    subject: Subject | None = None
+    if type == VerificationType.IDENTIFICATION:
+        if subject_id is not None:
+            raise InvalidInput("An identification has no subject_id: it finds the subject.", code="unexpected_subject")
+    elif subject_id is None:
+        raise InvalidInput(f"A {type} needs a subject_id.", code="subject_required")
+    else:
+        subject = subject_get(public_id=subject_id)
+    if type == VerificationType.REGISTRATION and id_document is None:
+        raise InvalidInput("A registration needs an id_document image.", code="id_document_required")
+    if type != VerificationType.REGISTRATION and id_document is not None:
+        raise InvalidInput("Only a registration takes an id_document.", code="unexpected_id_document")
+    images = [_checked_image(tenant, selfie, ImageRole.SELFIE)]
+    if id_document is not None:
+        images.append(_checked_image(tenant, id_document, ImageRole.ID_DOCUMENT))
+    if subject is not None:
+        consent_require(subject=subject)
+        registered = face_active(subject=subject) is not None
+        if type == VerificationType.REGISTRATION and registered:
+            raise SubjectAlreadyRegistered(
+                f"Subject {subject.public_id} already has a face; use a photo_update to replace it."
+            )
+        if type in (VerificationType.AUTHENTICATION, VerificationType.PHOTO_UPDATE) and not registered:
+            raise SubjectNotRegistered(f"Subject {subject.public_id} has no face yet; register it first.")
+    with transaction.atomic(using=scope_database()):
+        verification = Verification.objects.create(
+            tenant=tenant,
+            type=type,
+            subject=subject,
+            liveness_session_id=liveness_session_id,
+            document_id=document_id,
+        )
+        for image in images:
+            VerificationImage.objects.create(tenant=tenant, verification=verification, **image)
+        # By name: a service never imports its task (verification.tasks imports the flows).
+        process = current_app.signature("verification.tasks.process_verification", args=[tenant.pk, verification.pk])
+        transaction.on_commit(process.delay, robust=True)
+    return verification

@@ -9,9 +9,11 @@ The two meta-tests fail when a route or admin model is added without a case.
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,7 +34,9 @@ from moderation.policies import default_rules
 from tenants.models import Role, Tenant, Threshold
 from tenants.scope import platform_scope, tenant_scope
 from tests.conftest import Caller, make_caller
-from tests.factories import MembershipFactory, SubjectFactory, as_edge, issue_key
+from tests.factories import FaceFactory, MembershipFactory, SubjectFactory, as_edge, issue_key
+from verification.models import VerificationSettings
+from verification.services import ImageInput, consent_create, verification_create
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +44,7 @@ ApiCase = Callable[[Caller, Caller], None]
 AdminCase = Callable[[Tenant, Tenant], None]
 
 API_PREFIX = "v1/"
+FACE_PHOTO = Path(__file__).resolve().parents[1] / "fixtures" / "faces" / "person_a_1.jpg"
 EXPORT_RANGE = {"start_time": "2025-03-01T09:00:00Z", "end_time": "2025-03-01T10:00:00Z"}
 
 
@@ -90,6 +95,61 @@ def subject_detail_case(alice: Caller, bob: Caller) -> None:
     alices = alice.client.post("/v1/subjects", {"external_id": "alice-1"}, format="json").json()
     assert alice.client.get(f"/v1/subjects/{alices['id']}").status_code == 200
     _assert_same_as_missing(bob, f"/v1/subjects/{alices['id']}", "/v1/subjects/sub_doesnotexist000000000000")
+
+
+CONSENT = {"purpose": "biometric_verification", "text_version": "v1", "method": "checkbox"}
+
+
+def _consenting_subject(caller: Caller) -> str:
+    subject_id: str = caller.client.post("/v1/subjects", {}, format="json").json()["id"]
+    assert caller.client.post(f"/v1/subjects/{subject_id}/consents", CONSENT, format="json").status_code == 201
+    return subject_id
+
+
+def subject_consent_list_case(alice: Caller, bob: Caller) -> None:
+    alices = _consenting_subject(alice)
+    assert len(alice.client.get(f"/v1/subjects/{alices}/consents").json()["results"]) == 1
+    _assert_same_as_missing(bob, f"/v1/subjects/{alices}/consents", "/v1/subjects/sub_doesnotexist0000000000/consents")
+    # Bob can neither give consent for Alice's subject nor find it.
+    given = bob.client.post(f"/v1/subjects/{alices}/consents", CONSENT, format="json")
+    assert given.status_code == 404
+    assert len(alice.client.get(f"/v1/subjects/{alices}/consents").json()["results"]) == 1
+
+
+def _alices_verification(alice: Caller) -> str:
+    created = alice.client.post(
+        "/v1/verifications",
+        {"type": "identification", "selfie": {"bytes": base64.b64encode(FACE_PHOTO.read_bytes()).decode()}},
+        format="json",
+    )
+    assert created.status_code == 202, created.content
+    verification_id: str = created.json()["id"]
+    return verification_id
+
+
+def verification_list_case(alice: Caller, bob: Caller) -> None:
+    alices = _alices_verification(alice)
+    assert [v["id"] for v in alice.client.get("/v1/verifications").json()["results"]] == [alices]
+    assert bob.client.get("/v1/verifications").json()["results"] == []
+    # Bob cannot verify against Alice's subject: it does not exist for him.
+    subject_id = _consenting_subject(alice)
+    attempt = bob.client.post(
+        "/v1/verifications",
+        {
+            "type": "authentication",
+            "subject_id": subject_id,
+            "selfie": {"bytes": base64.b64encode(FACE_PHOTO.read_bytes()).decode()},
+        },
+        format="json",
+    )
+    assert (attempt.status_code, attempt.json()["code"]) == (404, "not_found")
+    assert bob.client.get(f"/v1/verifications?subject_id={subject_id}").json()["results"] == []
+
+
+def verification_detail_case(alice: Caller, bob: Caller) -> None:
+    alices = _alices_verification(alice)
+    assert alice.client.get(f"/v1/verifications/{alices}").status_code == 200
+    _assert_same_as_missing(bob, f"/v1/verifications/{alices}", "/v1/verifications/ver_doesnotexist000000000000")
 
 
 def _alices_events(alice: Caller) -> list[dict[str, Any]]:
@@ -189,6 +249,9 @@ API_CASES: dict[str, ApiCase] = {
     "tenant": tenant_case,
     "subject-list": subject_list_case,
     "subject-detail": subject_detail_case,
+    "subject-consent-list": subject_consent_list_case,
+    "verification-list": verification_list_case,
+    "verification-detail": verification_detail_case,
     "audit-event-list": audit_event_list_case,
     "audit-event-detail": audit_event_detail_case,
     "audit-export-list": audit_export_list_case,
@@ -318,6 +381,18 @@ def _export(tenant: Tenant) -> Model:
     )
 
 
+def _consent(tenant: Tenant) -> Model:
+    subject = SubjectFactory(tenant=tenant)
+    return _in_scope(
+        tenant, lambda: consent_create(tenant=tenant, subject=subject, text_version="v1", method="checkbox")
+    )
+
+
+def _verification(tenant: Tenant) -> Model:
+    selfie = ImageInput(data=FACE_PHOTO.read_bytes())
+    return _in_scope(tenant, lambda: verification_create(tenant=tenant, type="identification", selfie=selfie))
+
+
 def _member_user(tenant: Tenant) -> Model:
     user: Model = MembershipFactory(tenant=tenant, role=Role.REVIEWER).user
     return user
@@ -331,6 +406,12 @@ ADMIN_CASES: dict[str, AdminCase] = {
     ),
     "tenants.ApiKey": tenant_owned(lambda t: _in_scope(t, lambda: issue_key(tenant=t).api_key)),
     "verification.Subject": tenant_owned(lambda t: SubjectFactory(tenant=t)),
+    "verification.Consent": tenant_owned(_consent),
+    "verification.Face": tenant_owned(lambda t: FaceFactory(tenant=t)),
+    "verification.Verification": tenant_owned(_verification),
+    "verification.VerificationSettings": tenant_owned(
+        lambda t: _in_scope(t, lambda: VerificationSettings.objects.create(tenant=t, duplicate_action="rejected"))
+    ),
     "audit.AuditEvent": tenant_owned(_event),
     "audit.AuditExport": tenant_owned(_export),
     "audit.AuditSettings": tenant_owned(

@@ -16,7 +16,7 @@ from django.conf import settings
 from PIL import Image
 
 from config.aws import aws_client
-from vision.local import faces, moderation
+from vision.local import faces, memo, moderation
 from vision.local.imaging import MAX_PIXELS, ImageDecodeError, decode_image
 from vision.local.protocol import (
     AccessDeniedError,
@@ -49,15 +49,24 @@ _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 def load_image(image: dict[str, Any], region: str) -> np.ndarray:
     """A request's ``Image`` member ({Bytes} or {S3Object}) as a BGR array, with AWS's errors."""
+    return decode(image_bytes(image, region))
+
+
+def image_bytes(image: dict[str, Any], region: str) -> bytes:
+    """A request's ``Image`` member's bytes (read from S3 for an S3Object), with AWS's errors."""
     if ("Bytes" in image) == ("S3Object" in image):
         raise InvalidParameterError("An image must have exactly one of Bytes or S3Object.")
     if "Bytes" in image:
         data: bytes = image["Bytes"]
         if len(data) > MAX_IMAGE_BYTES:
             raise ImageTooLargeError(f"Image bytes are {len(data)} bytes; the limit is {MAX_IMAGE_BYTES}.")
-    else:
-        data = read_s3_image(image["S3Object"], region)
-    return decode(data)
+        return data
+    return read_s3_image(image["S3Object"], region)
+
+
+def analyse_image(image: dict[str, Any], call: Call) -> memo.AnalysedImage:
+    """The image's pixels, faces and embeddings, each computed once per image (vision/local/memo.py)."""
+    return memo.analysed(image_bytes(image, call.account.region), call.account, decode)
 
 
 def decode(data: bytes) -> np.ndarray:

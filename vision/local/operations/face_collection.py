@@ -13,9 +13,9 @@ from vision.local.models import Collection, Face
 from vision.local.operations.collection_lifecycle import get_collection
 from vision.local.operations.common import (
     FACE_MODEL_VERSION,
+    analyse_image,
     decode_token,
     encode_token,
-    load_image,
     note_detail_attributes,
     page_size,
     quality_reasons,
@@ -52,13 +52,13 @@ def index_faces(call: Call) -> dict[str, Any]:
             f"this endpoint indexes {FACE_MODEL_VERSION}."
         )
     note_detail_attributes(call, params.get("DetectionAttributes"))
-    image = load_image(params["Image"], call.account.region)
+    image = analyse_image(params["Image"], call)
     quality_filter = params.get("QualityFilter", "AUTO")
     max_faces = params.get("MaxFaces")
 
     accepted: list[faces.Face] = []
     unindexed: list[dict[str, Any]] = []
-    for face in faces.detect_faces(image):  # largest first, so MaxFaces keeps the largest
+    for face in image.faces():  # largest first, so MaxFaces keeps the largest
         reasons = quality_reasons(face, quality_filter)
         if not reasons and max_faces is not None and len(accepted) >= max_faces:
             reasons = ["EXCEEDS_MAX_FACES"]
@@ -66,7 +66,7 @@ def index_faces(call: Call) -> dict[str, Any]:
             unindexed.append({"Reasons": reasons, "FaceDetail": face.detail})
         else:
             accepted.append(face)
-    vectors = [faces.embed(image, face) for face in accepted]
+    vectors = [image.embedding(face) for face in accepted]
 
     image_id = uuid.uuid4()
     with transaction.atomic():
@@ -156,8 +156,8 @@ def search_faces_by_image(call: Call) -> dict[str, Any]:
     """Searches with the largest face in the image, as AWS does."""
     params = call.params
     collection = get_collection(call.account, params["CollectionId"])
-    image = load_image(params["Image"], call.account.region)
-    detected = faces.detect_faces(image)
+    image = analyse_image(params["Image"], call)
+    detected = image.faces()
     if not detected:
         raise InvalidParameterError("There are no faces in the image. Should be at least 1.")
     probe = detected[0]
@@ -166,7 +166,7 @@ def search_faces_by_image(call: Call) -> dict[str, Any]:
     return {
         "SearchedFaceBoundingBox": probe.detail["BoundingBox"],
         "SearchedFaceConfidence": probe.detail["Confidence"],
-        "FaceMatches": _matches(call, collection, faces.embed(image, probe)),
+        "FaceMatches": _matches(call, collection, image.embedding(probe)),
         "FaceModelVersion": collection.face_model_version,
     }
 

@@ -10,6 +10,7 @@ import numpy as np
 from vision.local import faces, moderation, text
 from vision.local.operations.common import (
     MODERATION_MODEL_VERSION,
+    analyse_image,
     load_image,
     note_detail_attributes,
     note_moderation_coverage,
@@ -24,36 +25,34 @@ TEXT_MODEL_VERSION = "rapidocr-pp-ocrv6-small"
 
 def detect_faces(call: Call) -> dict[str, Any]:
     note_detail_attributes(call, call.params.get("Attributes"))
-    image = load_image(call.params["Image"], call.account.region)
-    return {"FaceDetails": [face.detail for face in faces.detect_faces(image)]}
+    return {"FaceDetails": [face.detail for face in analyse_image(call.params["Image"], call).faces()]}
 
 
 def compare_faces(call: Call) -> dict[str, Any]:
     """The largest source face against every target face, as AWS does."""
     params = call.params
-    region = call.account.region
     threshold = params.get("SimilarityThreshold", DEFAULT_SIMILARITY_THRESHOLD)
     quality_filter = params.get("QualityFilter", "NONE")
-    source = load_image(params["SourceImage"], region)
-    target = load_image(params["TargetImage"], region)
+    source = analyse_image(params["SourceImage"], call)
+    target = analyse_image(params["TargetImage"], call)
 
-    source_faces = faces.detect_faces(source)
+    source_faces = source.faces()
     if not source_faces:
         raise InvalidParameterError("There are no faces in the source image.")
     probe = source_faces[0]
     if quality_reasons(probe, quality_filter):
         raise InvalidParameterError("The largest face in the source image does not pass the quality filter.")
-    target_faces = faces.detect_faces(target)
+    target_faces = target.faces()
     if not target_faces:
         raise InvalidParameterError("There are no faces in the target image.")
-    query = faces.embed(source, probe)
+    query = source.embedding(probe)
 
     matches: list[dict[str, Any]] = []
     unmatched: list[Any] = []
     for face in target_faces:
         if quality_reasons(face, quality_filter):
             continue  # filtered faces are neither matched nor unmatched
-        similarity = faces.similarity(query, faces.embed(target, face))
+        similarity = faces.similarity(query, target.embedding(face))
         if similarity >= threshold:
             matches.append({"Similarity": similarity, "Face": face.detail})
         else:

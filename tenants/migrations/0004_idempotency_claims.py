@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tenants", "0002_tenant_api_rate_quota"),
+        ("tenants", "0003_threshold_quality_limits"),
     ]
 
     operations = [

@@ -1,0 +1,110 @@
+"""Celery entry points of the verification flows: thin, ids only, the tenant's scope around database work.
+
+``process_verification`` runs a verification's steps one by one (verification.flows): it enters
+the tenant's scope for each step's prepare and record phases and leaves it for the engine
+phase, so no transaction is ever open across an engine call. Engine throttling and outages,
+quota waits and lost database connections are retried with exponential backoff and full jitter; when the
+retries run out the verification is ``failed`` with the error's code. ``sweep_stuck_verifications``
+(beat) fails what no worker finished in time.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+
+from config.errors import DomainError, UpstreamUnavailable
+from tenants.models import Tenant
+from tenants.scope import platform_scope, tenant_scope
+from verification.flows import (
+    StepAlreadyRecorded,
+    verification_fail,
+    verification_step_next,
+    verification_step_record,
+    verification_step_run,
+    verification_step_undo,
+)
+from verification.selectors import verification_stuck
+from vision.errors import RateLimited
+
+logger = logging.getLogger(__name__)
+
+MAX_RETRIES = 5
+RETRY_BASE_SECONDS = 2
+RETRY_MAX_SECONDS = 120
+# Transient: engine throttling and outages, quota waits, a lost or failed database connection.
+_RETRYABLE = (UpstreamUnavailable, RateLimited, OperationalError, InterfaceError)
+
+
+def run_verification(tenant: Tenant, verification_id: int) -> None:
+    """Every remaining step of the verification, each recorded before the next starts."""
+    while True:
+        with tenant_scope(tenant):
+            step = verification_step_next(tenant=tenant, verification_id=verification_id)
+        if step is None:
+            return
+        outcome = verification_step_run(tenant=tenant, step=step)
+        try:
+            with tenant_scope(tenant):
+                verification_step_record(tenant=tenant, step=step, outcome=outcome)
+        except StepAlreadyRecorded:
+            verification_step_undo(tenant=tenant, step=step, outcome=outcome)
+            return
+        except BaseException:
+            verification_step_undo(tenant=tenant, step=step, outcome=outcome)
+            raise
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, soft_time_limit=240, time_limit=300)
+def process_verification(self: object, tenant_id: int, verification_id: int) -> None:
+    tenant = Tenant.objects.get(pk=tenant_id)
+    try:
+        run_verification(tenant, verification_id)
+    except _RETRYABLE as error:
+        retries = self.request.retries  # type: ignore[attr-defined]
+        if retries < MAX_RETRIES:
+            ceiling = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2**retries)
+            delay = random.uniform(0, ceiling)  # noqa: S311 - jitter, not a secret
+            raise self.retry(exc=error, countdown=delay) from error  # type: ignore[attr-defined]
+        code = error.code if isinstance(error, DomainError) else "database_unavailable"
+        with tenant_scope(tenant):
+            verification_fail(
+                tenant=tenant,
+                verification_id=verification_id,
+                code=code,
+                detail="The verification could not be completed; create a new one.",
+            )
+    except Exception:
+        logger.exception("Verification %s of tenant %s failed", verification_id, tenant_id)
+        with tenant_scope(tenant):
+            verification_fail(
+                tenant=tenant,
+                verification_id=verification_id,
+                code="internal_error",
+                detail="The verification could not be completed; create a new one.",
+            )
+        raise
+
+
+@shared_task(acks_late=True)
+def sweep_stuck_verifications() -> int:
+    """Fail verifications that no worker moved for VERITY_VERIFICATION_TIMEOUT seconds."""
+    older_than = timezone.now() - timedelta(seconds=settings.VERITY_VERIFICATION_TIMEOUT)
+    with platform_scope():
+        stuck = verification_stuck(older_than=older_than)
+    for tenant_id, verification_id in stuck:
+        tenant = Tenant.objects.get(pk=tenant_id)
+        with tenant_scope(tenant):
+            verification_fail(
+                tenant=tenant,
+                verification_id=verification_id,
+                code="timeout",
+                detail="The verification did not finish in time; create a new one.",
+            )
+    return len(stuck)
