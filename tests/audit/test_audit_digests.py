@@ -15,9 +15,9 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from audit.cloudtrail.validate import validate_export
 from audit.digests import digest_pending_hours, public_keys, signing_key_rotate
+from audit.integrity import chain_verify
 from audit.models import AuditDigest, SigningKey
 from audit.recording import chain_seal
-from audit.selectors import chain_verify
 from audit.storage import trail_prefix
 from config.aws import aws_client
 from tenants.models import Tenant

@@ -15,9 +15,9 @@ from django.db import transaction
 from PIL import Image
 
 from audit.identity import system_identity
+from audit.integrity import chain_verify
 from audit.models import AuditChainEntry, AuditEvent
 from audit.recording import record_event
-from audit.selectors import chain_verify
 from config.aws import aws_client, reset_clients
 from tenants import provisioning
 from tenants.models import Tenant
