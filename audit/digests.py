@@ -136,13 +136,21 @@ def signing_key_rotate(*, at: datetime | None = None) -> SigningKey:
     """
     at = (at or timezone.now()).replace(microsecond=0)
     require_scope(platform=True)  # every tenant's digests
+    try:
+        return _rotate(at)
+    finally:
+        # The cached ring was changed in place; whether the rotation committed or rolled back,
+        # the next signer reloads the keys from the database.
+        _ring_cache.version = ()
+
+
+def _rotate(at: datetime) -> SigningKey:
     with transaction.atomic():  # one transaction for the keys and the event
         _lock_signing_keys()
         latest = AuditDigest.objects.order_by("-end_time").values_list("end_time", flat=True).first()
         if latest is not None and at < latest:
             raise ValueError(f"digests up to {latest:%Y-%m-%dT%H:%M:%SZ} are already signed; rotate at or after that")
-        ring = signing_keyring()
-        fresh = ring.rotate(at=at)
+        fresh = signing_keyring().rotate(at=at)
         SigningKey.objects.filter(valid_until__isnull=True).update(valid_until=at)
         row = _store(fresh)
         record_system_event(

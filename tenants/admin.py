@@ -22,8 +22,9 @@ from config.ratelimit import parse_rate
 from tenants.admin_site import ShownOnce, VerityModelAdmin, domain_errors_as_form_errors, show_once
 from tenants.models import ApiKey, Membership, Role, Tenant, Threshold
 from tenants.policy import PolicyError, validate_policy
+from tenants.provisioning import tenant_create
 from tenants.scope import current_scope
-from tenants.services import apikey_create, apikey_revoke, tenant_create, threshold_delete, threshold_set
+from tenants.services import apikey_create, apikey_revoke, threshold_delete, threshold_set
 from tenants.staff import check_membership_update, tenant_user_create, tenant_user_update, validate_new_staff_user
 
 _KEY_NOTE = "Copy it now: Verity keeps only its hash and cannot show it again."

@@ -1,27 +1,20 @@
-"""Writes for tenants: provisioning (KMS key, storage), API keys, thresholds (staff: tenants/staff.py)."""
+"""Writes for tenants: API keys and thresholds (provisioning: tenants/provisioning.py; staff: tenants/staff.py)."""
 
 from __future__ import annotations
 
-import functools
 import json
-import logging
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore import xform_name
-from botocore.exceptions import ClientError
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from audit.identity import IAM_SOURCE, verity_event_source
-from audit.recording import audited_by_services, record_aws_call, record_change
+from audit.recording import audited_by_services, record_change
 from audit.redaction import KEEP, register_event
-from config.aws import aws_client
-from config.errors import Conflict, InvalidInput
+from config.errors import InvalidInput
 from tenants.keys import KEY_ID_LENGTH, KEY_SECRET_LENGTH, hash_key_secret, random_key_string
 from tenants.models import (
     ApiKey,
@@ -33,10 +26,6 @@ from tenants.models import (
 from tenants.policy import FULL_ACCESS_POLICY, PolicyError, validate_policy
 from tenants.scope import require_scope
 from tenants.thresholds import validate_threshold
-from vision.models import FaceCollection, collection_name
-from vision.services import collection_create, collections_ensure
-
-logger = logging.getLogger(__name__)
 
 TENANTS_SOURCE = verity_event_source("tenants")
 register_event(
@@ -49,8 +38,6 @@ register_event(IAM_SOURCE, "DeleteAccessKey", request={"userName": KEEP, "access
 register_event(TENANTS_SOURCE, "PutThreshold", request={"operation": KEEP, "faceModelVersion": KEEP, "value": KEEP})
 register_event(TENANTS_SOURCE, "DeleteThreshold", request={"operation": KEEP, "faceModelVersion": KEEP})
 audited_by_services(ApiKey, Threshold)
-
-KMS_KEY_DELETION_WINDOW_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -145,210 +132,6 @@ def apikey_revoke(*, api_key: ApiKey, actor: Any | None = None) -> ApiKey:
                 request_parameters={"userName": api_key.name or api_key.prefix, "accessKeyId": api_key.prefix},
             )
     return api_key
-
-
-def _new_account_id() -> str:
-    while True:
-        candidate = f"{secrets.randbelow(10**12):012d}"
-        if not Tenant.objects.filter(account_id=candidate).exists():
-            return candidate
-
-
-class _AwsCalls:
-    """Makes provisioning's AWS calls and keeps them for the audit log.
-
-    The calls happen before the tenant row exists, so they are recorded once it does (in the
-    same transaction), or as platform events when provisioning fails.
-    """
-
-    def __init__(self, region: str) -> None:
-        self.region = region
-        self.made: list[dict[str, Any]] = []
-
-    def __call__(self, service: str, operation: str, **params: Any) -> Any:
-        method = getattr(aws_client(service, self.region), xform_name(operation))
-        call: dict[str, Any] = {"service": service, "operation": operation, "request_parameters": params}
-        try:
-            response = method(**params)
-        except ClientError as exc:
-            self.made.append(call | {"response_elements": None, "error_code": exc.response["Error"]["Code"]})
-            raise
-        elements = {k: v for k, v in response.items() if k != "ResponseMetadata"}
-        self.made.append(call | {"response_elements": elements})
-        return response
-
-    def record(self, tenant: Tenant | None) -> None:
-        """Record the calls made so far, in the caller's transaction; forgotten once it commits.
-
-        Should that transaction roll back, they are still here for the compensation to record.
-        """
-        for call in self.made:
-            record_aws_call(tenant=tenant, **call)
-        made = self.made
-        transaction.on_commit(made.clear)
-
-
-def _create_kms_key(tenant: Tenant, aws: _AwsCalls) -> str:
-    key = aws(
-        "kms",
-        "CreateKey",
-        Description=f"Verity tenant {tenant.slug}",
-        KeyUsage="ENCRYPT_DECRYPT",
-        Tags=[{"TagKey": "verity:tenant", "TagValue": tenant.slug}],
-    )["KeyMetadata"]
-    aws("kms", "CreateAlias", AliasName=f"alias/verity/{tenant.slug}", TargetKeyId=key["KeyId"])
-    return str(key["Arn"])
-
-
-def _create_storage(tenant: Tenant, aws: _AwsCalls) -> None:
-    create_args: dict[str, Any] = {"Bucket": tenant.storage_bucket}
-    if tenant.region != "us-east-1":
-        create_args["CreateBucketConfiguration"] = {"LocationConstraint": tenant.region}
-    aws("s3", "CreateBucket", **create_args)
-    aws(
-        "s3",
-        "PutPublicAccessBlock",
-        Bucket=tenant.storage_bucket,
-        PublicAccessBlockConfiguration={
-            "BlockPublicAcls": True,
-            "IgnorePublicAcls": True,
-            "BlockPublicPolicy": True,
-            "RestrictPublicBuckets": True,
-        },
-    )
-    aws(
-        "s3",
-        "PutBucketEncryption",
-        Bucket=tenant.storage_bucket,
-        ServerSideEncryptionConfiguration={
-            "Rules": [
-                {
-                    "ApplyServerSideEncryptionByDefault": {
-                        "SSEAlgorithm": "aws:kms",
-                        "KMSMasterKeyID": tenant.kms_key_arn,
-                    },
-                    "BucketKeyEnabled": True,
-                }
-            ]
-        },
-    )
-
-
-def _delete_collections(tenant: Tenant, aws: _AwsCalls) -> None:
-    """Delete the shard collections a failed provisioning may have created.
-
-    Not through the gateway: the tenant row was rolled back, so these are platform events, like
-    the KMS and S3 compensation. The names carry the new tenant's public id, so nothing else can
-    own them.
-    """
-    for shard in range(tenant.shard_count):
-        name = collection_name(tenant=tenant, shard=shard)
-        try:
-            aws("rekognition", "DeleteCollection", CollectionId=name)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ResourceNotFoundException":
-                logger.exception("Could not delete collection %s after failed provisioning", name)
-        except Exception:
-            logger.exception("Could not delete collection %s after failed provisioning", name)
-
-
-def _undo_provisioning(tenant: Tenant, aws: _AwsCalls) -> None:
-    """Best-effort compensation so a failed provisioning leaves no orphaned collection, key or bucket."""
-    _delete_collections(tenant, aws)
-    if tenant.storage_bucket:
-        try:
-            aws("s3", "DeleteBucket", Bucket=tenant.storage_bucket)
-        except Exception:
-            logger.exception("Could not delete bucket %s after failed provisioning", tenant.storage_bucket)
-    if tenant.kms_key_arn:
-        try:
-            aws("kms", "DeleteAlias", AliasName=f"alias/verity/{tenant.slug}")
-            # The bare key id works everywhere (moto's mock does not resolve ARNs here).
-            key_id = tenant.kms_key_arn.rsplit("/", 1)[-1]
-            aws("kms", "ScheduleKeyDeletion", KeyId=key_id, PendingWindowInDays=KMS_KEY_DELETION_WINDOW_DAYS)
-        except Exception:
-            logger.exception("Could not schedule deletion of %s after failed provisioning", tenant.kms_key_arn)
-    aws.record(None)
-
-
-def tenant_create(*, slug: str, name: str, region: str | None = None, shard_count: int = 1) -> IssuedKey:
-    """Create a tenant with its KMS key, its encrypted storage and a first live API key."""
-    if Tenant.objects.filter(slug=slug).exists():
-        raise Conflict(f"A tenant with slug {slug!r} already exists.", code="tenant_exists")
-    account_id = _new_account_id()
-    tenant = Tenant(
-        slug=slug,
-        name=name,
-        account_id=account_id,
-        region=region or settings.AWS_DEFAULT_REGION,
-        shard_count=shard_count,
-    )
-    tenant.storage_bucket = f"{settings.VERITY_STORAGE_BUCKET_PREFIX}-{account_id}-{tenant.region}"
-    tenant.storage_prefix = "verity/"
-    require_scope(platform=True)
-    try:
-        tenant.full_clean()
-    except ValidationError as exc:
-        raise InvalidInput(
-            "The tenant is not valid.", code="invalid_tenant", extra={"errors": exc.message_dict}
-        ) from exc
-
-    # What to undo if anything below fails (no shards: no collection exists yet).
-    provisioned = Tenant(slug=slug, region=tenant.region, public_id=tenant.public_id, shard_count=0)
-    aws = _AwsCalls(tenant.region)
-    try:
-        # Every AWS call first, outside any transaction; then the rows, in one short transaction.
-        tenant.kms_key_arn = _create_kms_key(tenant, aws)
-        provisioned.kms_key_arn = tenant.kms_key_arn
-        _create_storage(tenant, aws)
-        provisioned.storage_bucket = tenant.storage_bucket
-        provisioned.shard_count = tenant.shard_count
-        collections = [
-            collection_create(functools.partial(aws, "rekognition"), tenant=tenant, shard=shard)
-            for shard in range(tenant.shard_count)
-        ]
-        with transaction.atomic():
-            tenant.save()
-            aws.record(tenant)
-            FaceCollection.objects.bulk_create(collections)
-            return apikey_create(tenant=tenant, name="first key")
-    except IntegrityError as exc:
-        _undo_provisioning(provisioned, aws)
-        raise Conflict(f"A tenant with slug {slug!r} already exists.", code="tenant_exists") from exc
-    except BaseException:
-        _undo_provisioning(provisioned, aws)
-        raise
-
-
-def tenant_reconcile(*, tenant: Tenant) -> list[str]:
-    """Recreate a tenant's KMS key alias and storage if they are missing; say what was repaired.
-
-    Local runs keep AWS state in memory (moto_server), so an existing tenant may have lost them;
-    in production this finds drift, e.g. a bucket deleted by hand.
-    """
-    require_scope(tenant)
-    repaired: list[str] = []
-    collections_before = FaceCollection.objects.count()
-    aws = _AwsCalls(tenant.region)
-    kms = aws_client("kms", tenant.region)
-    try:
-        kms.describe_key(KeyId=f"alias/verity/{tenant.slug}")
-    except kms.exceptions.NotFoundException:
-        tenant.kms_key_arn = _create_kms_key(tenant, aws)
-        tenant.save(update_fields=["kms_key_arn"])
-        repaired.append("kms_key")
-    s3 = aws_client("s3", tenant.region)
-    try:
-        s3.head_bucket(Bucket=tenant.storage_bucket)
-    except s3.exceptions.ClientError as exc:
-        if exc.response["Error"]["Code"] not in ("404", "NoSuchBucket"):
-            raise
-        _create_storage(tenant, aws)
-        repaired.append("storage")
-    aws.record(tenant)
-    if len(collections_ensure(tenant=tenant)) > collections_before:
-        repaired.append("collections")
-    return repaired
 
 
 def threshold_set(

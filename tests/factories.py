@@ -11,8 +11,9 @@ from django.contrib.auth import get_user_model
 from moderation.models import ModerationPolicy, ModerationResult, ReviewTask
 from moderation.policies import default_rules
 from tenants.models import Membership, Role, Tenant
+from tenants.provisioning import tenant_create
 from tenants.scope import platform_scope, tenant_scope
-from tenants.services import IssuedKey, apikey_create, tenant_create
+from tenants.services import IssuedKey, apikey_create
 from verification.models import Face, Subject
 from vision.models import FaceCollection, collection_name
 

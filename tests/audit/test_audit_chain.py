@@ -12,9 +12,9 @@ from django.db import connections
 
 from audit.cloudtrail.records import GENESIS_HASH, record_hash
 from audit.identity import system_identity
+from audit.integrity import chain_verify
 from audit.models import AuditChainEntry, AuditEvent
 from audit.recording import chain_seal, record_event
-from audit.selectors import chain_verify
 from tenants.models import Tenant
 from tenants.scope import platform_scope, tenant_scope
 from tests.committed import in_own_connection, owner_connection

@@ -14,14 +14,14 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from audit.cloudtrail.validate import validate_export
-from audit.digests import digest_pending_hours, public_keys, signing_key_rotate
+from audit.digests import digest_pending_hours, public_keys, signing_key_rotate, signing_keyring
+from audit.integrity import chain_verify
 from audit.models import AuditDigest, SigningKey
 from audit.recording import chain_seal
-from audit.selectors import chain_verify
 from audit.storage import trail_prefix
 from config.aws import aws_client
 from tenants.models import Tenant
-from tenants.scope import tenant_scope
+from tenants.scope import platform_scope, tenant_scope
 from tests.audit.events import record_verification_event
 from tests.committed import in_own_connection, owner_connection
 from tests.factories import TenantFactory, as_edge
@@ -183,3 +183,17 @@ def test_a_record_changed_after_delivery_no_longer_matches_its_signed_digest(
     with tenant_scope(tenant):
         report = chain_verify(tenant=tenant)
     assert any(problem.digest == digest.key and "signed at delivery" in problem.reason for problem in report.problems)
+
+
+def test_a_rotation_that_rolls_back_leaves_no_key_behind_in_the_signing_ring(monkeypatch: pytest.MonkeyPatch) -> None:
+    with platform_scope():
+        active = signing_keyring().active.fingerprint
+        monkeypatch.setattr("audit.digests.record_system_event", _refuse)
+        with pytest.raises(RuntimeError, match="audit unavailable"):
+            signing_key_rotate(at=datetime.now(UTC) + timedelta(days=1))
+        assert signing_keyring().active.fingerprint == active
+        assert SigningKey.objects.filter(valid_until__isnull=True).count() == 1
+
+
+def _refuse(**_: object) -> None:
+    raise RuntimeError("audit unavailable")

@@ -15,11 +15,11 @@ from django.db import transaction
 from PIL import Image
 
 from audit.identity import system_identity
+from audit.integrity import chain_verify
 from audit.models import AuditChainEntry, AuditEvent
 from audit.recording import record_event
-from audit.selectors import chain_verify
 from config.aws import aws_client, reset_clients
-from tenants import services as tenant_services
+from tenants import provisioning
 from tenants.models import Tenant
 from tenants.scope import platform_scope, tenant_scope
 from tests.factories import SubjectFactory, TenantFactory
@@ -105,9 +105,9 @@ def test_provisioning_calls_stay_in_the_log_when_provisioning_fails_after_them(
         provisioned.append(tenant)
         raise BusinessFailure
 
-    monkeypatch.setattr(tenant_services, "apikey_create", first_key_fails)
+    monkeypatch.setattr(provisioning, "apikey_create", first_key_fails)
     with pytest.raises(BusinessFailure), platform_scope():
-        tenant_services.tenant_create(slug="rolled-back", name="Rolled back")
+        provisioning.tenant_create(slug="rolled-back", name="Rolled back")
 
     [tenant] = provisioned
     assert not Tenant.objects.filter(slug="rolled-back").exists()

@@ -10,10 +10,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.digests import digest_pending_hours, floor_hour
+from audit.integrity import chain_verify
 from audit.models import AuditChainEntry, AuditEvent, AuditPurge, AuditSettings
 from audit.recording import chain_seal
 from audit.retention import audit_settings_set, retention_purge
-from audit.selectors import chain_verify
 from config.errors import InvalidInput
 from tenants.models import Tenant
 from tenants.scope import tenant_scope

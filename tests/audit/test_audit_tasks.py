@@ -19,9 +19,9 @@ from audit import tasks
 from audit.digests import complete_hours_end, floor_hour
 from audit.exports import export_request
 from audit.identity import system_identity
+from audit.integrity import chain_verify
 from audit.models import AuditChainEntry, AuditDigest, AuditEvent, ExportDestination
 from audit.retention import audit_settings_set
-from audit.selectors import chain_verify
 from tenants.models import Tenant, TenantStatus
 from tenants.scope import tenant_scope
 from tests.audit.events import record_verification_event

@@ -14,8 +14,8 @@ from rest_framework.test import APIClient
 from config.aws import aws_client
 from config.errors import Conflict, InvalidInput
 from tenants.models import ApiKey, Tenant
+from tenants.provisioning import tenant_reconcile
 from tenants.scope import tenant_scope
-from tenants.services import tenant_reconcile
 from tests.factories import provision
 from vision.models import FaceCollection
 
@@ -103,7 +103,7 @@ def test_failed_provisioning_schedules_the_key_for_deletion(monkeypatch: pytest.
     def storage_down(tenant: Tenant) -> None:
         raise RuntimeError("S3 is down")
 
-    monkeypatch.setattr("tenants.services._create_storage", lambda tenant, aws: storage_down(tenant))
+    monkeypatch.setattr("tenants.provisioning._create_storage", lambda tenant, aws: storage_down(tenant))
     with pytest.raises(RuntimeError):
         provision(slug="unlucky", name="Unlucky")
     assert not Tenant.objects.filter(slug="unlucky").exists()
@@ -178,7 +178,7 @@ def _fail_after_the_collections(monkeypatch: pytest.MonkeyPatch) -> None:
     def key_service_down(**kwargs: object) -> None:
         raise RuntimeError("the first API key could not be issued")
 
-    monkeypatch.setattr("tenants.services.apikey_create", key_service_down)
+    monkeypatch.setattr("tenants.provisioning.apikey_create", key_service_down)
 
 
 def test_failed_provisioning_deletes_the_collections_it_created(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -194,7 +194,7 @@ def test_a_later_tenant_with_the_same_slug_adopts_nothing_left_behind(monkeypatc
     rekognition = aws_client("rekognition", "us-east-1")
     with monkeypatch.context() as failing:
         _fail_after_the_collections(failing)
-        failing.setattr("tenants.services._delete_collections", lambda tenant, aws: None, raising=False)
+        failing.setattr("tenants.provisioning._delete_collections", lambda tenant, aws: None, raising=False)
         with pytest.raises(RuntimeError):
             provision(slug="reused", name="First")
     (left_behind,) = rekognition.list_collections()["CollectionIds"]

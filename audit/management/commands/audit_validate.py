@@ -18,9 +18,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from audit.cloudtrail.export import PUBLIC_KEYS_KEY, SIGNATURE_SUFFIX
 from audit.cloudtrail.layout import parse_digest_file_key, parse_log_file_key
 from audit.cloudtrail.validate import validate_export
+from audit.integrity import chain_verify
 from audit.management.commands.audit_export import parse_time
 from audit.recording import chain_seal
-from audit.selectors import chain_verify
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
 

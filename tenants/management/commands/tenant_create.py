@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from config.errors import DomainError
 from tenants.models import Tenant
+from tenants.provisioning import tenant_create
 from tenants.scope import platform_scope
-from tenants.services import tenant_create
 
 
 class Command(BaseCommand):

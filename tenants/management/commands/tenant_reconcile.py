@@ -7,8 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from tenants.models import Tenant, TenantStatus
+from tenants.provisioning import tenant_reconcile
 from tenants.scope import tenant_scope
-from tenants.services import tenant_reconcile
 
 
 class Command(BaseCommand):
