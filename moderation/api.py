@@ -26,7 +26,7 @@ from rest_framework.response import Response
 from audit.redaction import HIDE, KEEP, register_action
 from config.api.pagination import page_of
 from config.api.parsers import StrictJSONParser
-from config.api.serializers import StrictInputSerializer
+from config.api.serializers import S3ObjectInput, StrictInputSerializer
 from config.api.views import IDEMPOTENCY_PARAMETER, ApiView
 from config.metadata import MAX_METADATA_BYTES
 from moderation.models import Decision, MediaType, ModerationPolicy, ModerationResult, ResultStatus
@@ -216,19 +216,6 @@ class ModerationOutput(serializers.Serializer[ModerationResult]):
     def get_review_task_id(self, result: ModerationResult) -> str | None:
         task = getattr(result, "review_task", None)
         return task.public_id if task is not None else None
-
-
-class S3ObjectInput(StrictInputSerializer):
-    bucket = serializers.CharField(max_length=63, help_text="Your tenant's storage bucket.")
-    name = serializers.CharField(max_length=1024)
-    version = serializers.CharField(max_length=1024, required=False)
-
-    def to_internal_value(self, data: Any) -> Any:
-        checked = super().to_internal_value(data)
-        engine = {"Bucket": checked["bucket"], "Name": checked["name"]}
-        if checked.get("version"):
-            engine["Version"] = checked["version"]
-        return engine
 
 
 class _ResultFilters(serializers.Serializer[Any]):

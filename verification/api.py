@@ -18,7 +18,7 @@ from audit.redaction import HIDE, KEEP, register_action
 from config.api.network import client_ip
 from config.api.pagination import page_of
 from config.api.parsers import StrictJSONParser
-from config.api.serializers import StrictInputSerializer
+from config.api.serializers import S3ObjectInput, StrictInputSerializer
 from config.api.views import IDEMPOTENCY_PARAMETER, ApiView
 from config.metadata import MAX_METADATA_BYTES
 from tenants.authentication import api_key_of
@@ -212,12 +212,6 @@ class Base64ImageField(serializers.CharField):
             raise serializers.ValidationError("Not valid base64.", code="invalid_base64") from exc
 
 
-class S3ObjectInput(StrictInputSerializer):
-    bucket = serializers.CharField(max_length=63, help_text="Your tenant's bucket.")
-    name = serializers.CharField(max_length=1024, help_text="An object key under your tenant's storage prefix.")
-    version = serializers.CharField(max_length=1024, required=False)
-
-
 class ImageJsonInput(StrictInputSerializer):
     bytes = Base64ImageField(required=False, help_text="The JPEG or PNG image, base64-encoded.")
     s3_object = S3ObjectInput(required=False)
@@ -235,7 +229,7 @@ def _image(value: Any) -> ImageInput | None:
         if "bytes" in value:
             return ImageInput(data=value["bytes"])
         s3 = value["s3_object"]
-        return ImageInput(s3_bucket=s3["bucket"], s3_name=s3["name"], s3_version=s3.get("version", ""))
+        return ImageInput(s3_bucket=s3["Bucket"], s3_name=s3["Name"], s3_version=s3.get("Version", ""))
     return ImageInput(data=value.read())
 
 

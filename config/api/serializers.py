@@ -55,3 +55,18 @@ class TrimmedCharFieldSchema(OpenApiSerializerFieldExtension):  # type: ignore[n
         if direction == "request" and field.trim_whitespace and not field.allow_blank and "pattern" not in schema:
             schema["pattern"] = r"\S"
         return schema
+
+
+class S3ObjectInput(StrictInputSerializer):
+    """An object in the tenant's own bucket, given by reference; validated into Rekognition's ``S3Object`` shape."""
+
+    bucket = serializers.CharField(max_length=63, help_text="Your tenant's storage bucket.")
+    name = serializers.CharField(max_length=1024, help_text="An object key under your tenant's storage prefix.")
+    version = serializers.CharField(max_length=1024, required=False)
+
+    def to_internal_value(self, data: Any) -> Any:
+        checked = super().to_internal_value(data)
+        engine = {"Bucket": checked["bucket"], "Name": checked["name"]}
+        if checked.get("version"):
+            engine["Version"] = checked["version"]
+        return engine
