@@ -102,7 +102,8 @@ def new_tenant(shards: int) -> Tenant:
             for operation in ("DetectFaces", "CompareFaces", "SearchFacesByImage", "IndexFaces", "DeleteFaces")
         },
     )
-    collections_ensure(tenant=tenant)
+    with tenant_scope(tenant):
+        collections_ensure(tenant=tenant)
     return tenant
 
 
@@ -172,7 +173,8 @@ class _Quiet(WSGIRequestHandler):
 
 def http_registrations(tenant: Tenant, runs: int) -> tuple[list[float], list[float]]:
     """(end-to-end ms, engine ms) per registration over HTTP, the task run by an in-process worker."""
-    token = apikey_create(tenant=tenant, name="bench").token
+    with tenant_scope(tenant):
+        token = apikey_create(tenant=tenant, name="bench").token
     server = make_server("127.0.0.1", 0, WSGIHandler(), server_class=_ThreadedWSGIServer, handler_class=_Quiet)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/v1"
