@@ -23,9 +23,10 @@ from audit.identity import api_key_identity
 from audit.models import AuditEvent, AuditExport, ExportDestination, ExportFormat, ExportStatus
 from audit.redaction import HIDE, KEEP, Spec, register_action
 from audit.selectors import Outcome, event_get, event_list, export_download_link, export_get
+from config.api.idempotency import IDEMPOTENCY_PARAMETER
 from config.api.pagination import CursorPagination, page_of
 from config.api.serializers import StrictInputSerializer
-from config.api.views import IDEMPOTENCY_PARAMETER, ApiView
+from config.api.views import ApiView
 from tenants.authentication import api_key_of
 
 EVENT_FILTERS: dict[str, Spec] = {

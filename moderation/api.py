@@ -24,10 +24,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from audit.redaction import HIDE, KEEP, register_action
+from config.api.idempotency import IDEMPOTENCY_PARAMETER
 from config.api.pagination import page_of
 from config.api.parsers import StrictJSONParser
 from config.api.serializers import S3ObjectInput, StrictInputSerializer
-from config.api.views import IDEMPOTENCY_PARAMETER, ApiView
+from config.api.views import ApiView
 from config.metadata import MAX_METADATA_BYTES
 from moderation.models import Decision, MediaType, ModerationPolicy, ModerationResult, ResultStatus
 from moderation.selectors import policy_get, result_get, result_list

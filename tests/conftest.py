@@ -202,3 +202,22 @@ def caller(db: None) -> Caller:
 @pytest.fixture
 def two_tenants(db: None) -> tuple[Caller, Caller]:
     return make_caller(), make_caller()
+
+
+@pytest.fixture
+def fake_credentials(monkeypatch: pytest.MonkeyPatch, settings: Any) -> Iterator[None]:
+    """Fake credentials for clients a Stubber answers (no instance-metadata lookups), millisecond retries,
+    clients built afresh."""
+    from config.aws import reset_clients
+
+    settings.VERITY_VISION_RETRY_BASE_DELAY = 0.001
+    settings.VERITY_VISION_RETRY_MAX_DELAY = 0.004
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }.items():
+        monkeypatch.setenv(name, value)
+    reset_clients()
+    yield
+    reset_clients()

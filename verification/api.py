@@ -15,11 +15,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from audit.redaction import HIDE, KEEP, register_action
+from config.api.idempotency import IDEMPOTENCY_PARAMETER
 from config.api.network import client_ip
 from config.api.pagination import page_of
 from config.api.parsers import StrictJSONParser
 from config.api.serializers import S3ObjectInput, StrictInputSerializer
-from config.api.views import IDEMPOTENCY_PARAMETER, ApiView
+from config.api.views import ApiView
 from config.metadata import MAX_METADATA_BYTES
 from tenants.authentication import api_key_of
 from tenants.scope import scope_database

@@ -16,7 +16,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.recording import record_api_request
-from config.api.idempotency import IDEMPOTENCY_PARAMETER as IDEMPOTENCY_PARAMETER  # the views' own import
 from config.api.idempotency import IdempotentPostMixin
 from config.api.pagination import CursorPagination
 from tenants.permissions import policy_action

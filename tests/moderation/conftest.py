@@ -12,7 +12,7 @@ from botocore.stub import Stubber
 from django.db import connections
 from django.db.backends.signals import connection_created
 
-from config.aws import aws_client, reset_clients
+from config.aws import aws_client
 from tenants.models import Tenant
 from tests.browser.conftest import _skip_triggers
 from tests.conftest import OWNER, ROLE_CREDENTIALS, _swap_credentials
@@ -49,22 +49,6 @@ def photo() -> bytes:
 @pytest.fixture
 def photo_b64(photo: bytes) -> str:
     return base64.b64encode(photo).decode()
-
-
-@pytest.fixture
-def fake_credentials(monkeypatch: pytest.MonkeyPatch, settings: Any) -> Iterator[None]:
-    """Credentials for clients that a Stubber answers; quick retries."""
-    settings.VERITY_VISION_RETRY_BASE_DELAY = 0.001
-    settings.VERITY_VISION_RETRY_MAX_DELAY = 0.004
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }.items():
-        monkeypatch.setenv(name, value)
-    reset_clients()
-    yield
-    reset_clients()
 
 
 def rekognition_stub(tenant: Tenant) -> Stubber:

@@ -11,7 +11,7 @@ import pytest
 from botocore.stub import Stubber
 from PIL import Image
 
-from config.aws import aws_client, reset_clients
+from config.aws import aws_client
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
 from tests.factories import TenantFactory
@@ -22,19 +22,8 @@ FACES = Path(__file__).resolve().parents[2] / "fixtures" / "faces"
 
 
 @pytest.fixture(autouse=True)
-def _fast_retries_and_fresh_clients(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _fast_retries_and_fresh_clients(fake_credentials: None) -> None:
     """Millisecond backoff, fake credentials (no instance-metadata lookups), clients built per test."""
-    settings.VERITY_VISION_RETRY_BASE_DELAY = 0.001
-    settings.VERITY_VISION_RETRY_MAX_DELAY = 0.004
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }.items():
-        monkeypatch.setenv(name, value)
-    reset_clients()
-    yield
-    reset_clients()
 
 
 @pytest.fixture
