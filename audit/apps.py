@@ -18,7 +18,7 @@ class AuditConfig(AppConfig):
 
         # Every Rekognition call the gateway makes becomes a rekognition.amazonaws.com event.
         from audit.recording import record_gateway_call
-        from vision.gateway import CallRecord, register_call_recorder
+        from vision.calls import CallRecord, register_call_recorder
 
         def record(call: CallRecord) -> None:
             record_gateway_call(call)

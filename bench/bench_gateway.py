@@ -34,7 +34,8 @@ from config.aws import aws_client  # noqa: E402
 from config.ids import public_id  # noqa: E402
 from tenants.models import Tenant, TenantStatus  # noqa: E402
 from tenants.scope import tenant_scope  # noqa: E402
-from vision.gateway import CallRecord, Gateway, register_call_recorder  # noqa: E402
+from vision.calls import CallRecord, register_call_recorder  # noqa: E402
+from vision.gateway import Gateway  # noqa: E402
 from vision.models import collection_name  # noqa: E402
 
 DEFAULT_PHOTO = Path(__file__).resolve().parent.parent / "tests/fixtures/faces/person_b_1.jpg"

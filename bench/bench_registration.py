@@ -57,6 +57,7 @@ from tenants.models import Tenant, TenantStatus  # noqa: E402
 from tenants.scope import tenant_scope  # noqa: E402
 from tenants.services import apikey_create  # noqa: E402
 from verification import flows, tasks  # noqa: E402
+from vision.calls import fan_out  # noqa: E402
 from vision.gateway import Gateway  # noqa: E402
 from vision.local.server import LocalRekognition, serve_in_background  # noqa: E402
 from vision.services import collections_ensure  # noqa: E402
@@ -137,7 +138,7 @@ def engine_registration(gateway: Gateway, shards: tuple[flows.Shard, ...], run: 
     start = time.perf_counter()
     gateway.call("DetectFaces", Image=selfie, Attributes=["ALL"])
     gateway.call("CompareFaces", SourceImage=selfie, TargetImage=document, SimilarityThreshold=0.0)
-    flows.fan_out(
+    fan_out(
         lambda shard: gateway.call("SearchFacesByImage", CollectionId=shard.collection_id, Image=selfie, MaxFaces=10),
         shards,
     )
@@ -155,7 +156,7 @@ def fan_out_search(gateway: Gateway, shards: tuple[flows.Shard, ...], run: int) 
     probe = {"Bytes": variant("person_b_1", run)}
     gateway.call("DetectFaces", Image=probe)  # the probe's analysis, as the quality step leaves it
     start = time.perf_counter()
-    flows.fan_out(
+    fan_out(
         lambda shard: gateway.call("SearchFacesByImage", CollectionId=shard.collection_id, Image=probe, MaxFaces=10),
         shards,
     )

@@ -22,11 +22,10 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
@@ -51,6 +50,7 @@ from verification.models import (
     VerificationType,
 )
 from verification.selectors import consent_active, verification_settings
+from vision.calls import fan_out
 from vision.errors import InvalidParameter, RateLimited
 from vision.gateway import Gateway
 from vision.models import FaceCollection
@@ -58,8 +58,6 @@ from vision.services import shard_for
 
 logger = logging.getLogger(__name__)
 
-T = TypeVar("T")
-R = TypeVar("R")
 
 VERIFICATION_SOURCE = verity_event_source("verification")
 
@@ -437,25 +435,6 @@ def _compare(gateway: Gateway, step: PendingStep) -> StepOutcome:
             result=result,
         )
     return StepOutcome(passed=True, result=result)
-
-
-def fan_out(work: Callable[[T], R], items: Iterable[T]) -> list[R]:
-    """``work`` over every item concurrently, so the latency is the slowest item's, not the sum.
-
-    Each thread closes the database connections it may have opened (the audit recorder's).
-    """
-    items = list(items)
-
-    def run(item: T) -> R:
-        try:
-            return work(item)
-        finally:
-            connections.close_all()
-
-    if len(items) <= 1:
-        return [work(item) for item in items]
-    with ThreadPoolExecutor(max_workers=len(items), thread_name_prefix="verity-shard") as pool:
-        return list(pool.map(run, items))
 
 
 def _search_all_shards(gateway: Gateway, step: PendingStep, threshold_name: str) -> list[dict[str, Any]]:

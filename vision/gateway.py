@@ -3,8 +3,9 @@
     Gateway(tenant).call("DetectFaces", Image={"Bytes": data}, Attributes=["ALL"])
 
 One code path serves every operation; parameters and answers are boto3's own. Failures are
-raised as the domain errors of ``vision.errors``. Every call, successful or not, is handed to
-the registered call recorders (the audit log) as a ``CallRecord`` without any image bytes.
+raised as the domain errors of ``vision.errors``. Every call, successful or not, is published
+(``vision.calls``) to the registered call recorders (the audit log) as a ``CallRecord`` without
+any image bytes.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from tenants.models import Tenant
 from tenants.scope import require_scope
 from tenants.thresholds import DEFAULT_RATE_QUOTAS
 from vision import cache, metrics
+from vision.calls import CallRecord, publish
 from vision.errors import (
     EngineAccessDenied,
     EngineError,
@@ -113,44 +115,6 @@ class GatewaySettings:
             rate_limit_wait=getattr(settings, "VERITY_VISION_RATE_LIMIT_WAIT", defaults.rate_limit_wait),
             cache_ttl=getattr(settings, "VERITY_VISION_CACHE_TTL", defaults.cache_ttl),
         )
-
-
-@dataclass(frozen=True)
-class CallRecord:
-    """One gateway call, for the audit log: never image bytes, never raw biometric data.
-
-    ``request_parameters`` carries each image as ``{"sha256": …, "size": …}``; the response is
-    summarised to its scalar fields, the sizes of its lists and the face ids they name.
-    """
-
-    tenant_id: int
-    region: str
-    operation: str
-    request_parameters: Mapping[str, Any]
-    response_summary: Mapping[str, Any] | None
-    error_code: str | None
-    error_message: str | None
-    started_at: datetime
-    latency_ms: float
-    attempts: int
-    request_id: str | None
-    cached: bool
-
-
-CallRecorder = Callable[[CallRecord], None]
-call_recorders: list[CallRecorder] = []
-
-
-def register_call_recorder(recorder: CallRecorder) -> CallRecorder:
-    """Have ``recorder`` receive every call; it runs in the caller's thread (the audit recorder
-    commits the call's event on its own connection, whatever the caller's transaction does).
-
-    A recorder that raises fails the call: an audit trail that silently loses records is worse
-    than a failed request.
-    """
-    if recorder not in call_recorders:
-        call_recorders.append(recorder)
-    return recorder
 
 
 def rate_quota(tenant: Tenant, operation: str) -> int:
@@ -337,8 +301,7 @@ class Gateway:
             request_id=state.request_id,
             cached=state.cached,
         )
-        for recorder in call_recorders:
-            recorder(record)
+        publish(record)
 
 
 @functools.cache

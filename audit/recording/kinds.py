@@ -108,7 +108,7 @@ def record_change(
 
 
 class GatewayCall(Protocol):
-    """What ``vision.gateway.CallRecord`` carries (structural, so audit does not import vision)."""
+    """What ``vision.calls.CallRecord`` carries (structural, so audit does not import vision)."""
 
     @property
     def tenant_id(self) -> int: ...

@@ -20,7 +20,7 @@ from tenants.scope import platform_scope, tenant_scope
 from tests.conftest import Caller
 from tests.factories import MembershipFactory, TenantFactory, UserFactory
 from verification.models import Subject
-from vision.gateway import CallRecord
+from vision.calls import CallRecord
 
 pytestmark = pytest.mark.django_db
 

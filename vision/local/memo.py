@@ -5,6 +5,10 @@ per shard) and IndexFaces; without this the endpoint decodes, detects and embeds
 Entries are per process, bounded (by the bytes of their pixels) and short-lived (seconds), and
 keyed by the caller's access key as well as the image's SHA-256: what one set of credentials
 sent never answers, or speeds up, a request signed with another. Real Rekognition is untouched.
+
+Concurrent requests for the same image (a search fanned out over every shard) share one entry:
+the first decodes, detects and embeds while the others wait for its result, instead of each
+doing the same work at once.
 """
 
 from __future__ import annotations
@@ -27,10 +31,25 @@ from vision.local.protocol import Account
 class AnalysedImage:
     """An image's pixels, with its faces and their embeddings computed on first use, once."""
 
-    pixels: np.ndarray
+    _data: bytes
+    _decode: Callable[[bytes], np.ndarray]
+    _pixels: np.ndarray | None = None
     _faces: list[Face] | None = None
     _embeddings: dict[int, np.ndarray] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+
+    @property
+    def pixels(self) -> np.ndarray:
+        """The decoded pixels; a decoding error is raised to every caller and not remembered."""
+        with self._lock:
+            if self._pixels is None:
+                self._pixels = self._decode(self._data)
+            return self._pixels
+
+    @property
+    def nbytes(self) -> int:
+        """What the entry holds: its pixels once decoded, its encoded bytes until then."""
+        return self._pixels.nbytes if self._pixels is not None else len(self._data)
 
     def faces(self) -> list[Face]:
         """Faces largest first, as ``detect_faces`` finds them."""
@@ -53,22 +72,21 @@ class _Memo:
         self._entries: OrderedDict[tuple[str, str], tuple[float, AnalysedImage]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, str], now: float) -> AnalysedImage | None:
+    def get_or_add(self, key: tuple[str, str], now: float, new: AnalysedImage, expires: float) -> AnalysedImage:
+        """The live entry for ``key``, or ``new`` added as it: of concurrent callers, one entry wins."""
         with self._lock:
             entry = self._entries.get(key)
-            if entry is None:
-                return None
-            if entry[0] < now:
-                del self._entries[key]
-                return None
+            if entry is not None and entry[0] >= now:
+                self._entries.move_to_end(key)
+                return entry[1]
+            self._entries[key] = (expires, new)
             self._entries.move_to_end(key)
-            return entry[1]
+            return new
 
-    def put(self, key: tuple[str, str], image: AnalysedImage, expires: float, budget: int) -> None:
+    def trim(self, budget: int) -> None:
+        """Drop the least recently used entries until what they hold fits the budget."""
         with self._lock:
-            self._entries[key] = (expires, image)
-            self._entries.move_to_end(key)
-            while self._entries and sum(entry.pixels.nbytes for _, entry in self._entries.values()) > budget:
+            while self._entries and sum(entry.nbytes for _, entry in self._entries.values()) > budget:
                 self._entries.popitem(last=False)
 
     def clear(self) -> None:
@@ -83,14 +101,14 @@ def analysed(data: bytes, account: Account, decode: Callable[[bytes], np.ndarray
     """The memoised analysis of ``data`` for ``account``; ``decode`` turns bytes into pixels on a miss."""
     seconds = settings.VERITY_LOCAL_REKOGNITION_MEMO_SECONDS
     if seconds <= 0:
-        return AnalysedImage(decode(data))
-    key = (account.access_key_id, hashlib.sha256(data).hexdigest())
-    now = time.monotonic()
-    found = _memo.get(key, now)
-    if found is None:
-        found = AnalysedImage(decode(data))
-        _memo.put(key, found, now + seconds, settings.VERITY_LOCAL_REKOGNITION_MEMO_BYTES)
-    return found
+        image = AnalysedImage(data, decode)
+    else:
+        key = (account.access_key_id, hashlib.sha256(data).hexdigest())
+        now = time.monotonic()
+        image = _memo.get_or_add(key, now, AnalysedImage(data, decode), now + seconds)
+    image.pixels  # noqa: B018 - decoded now (once, by the first caller), so a bad image fails here
+    _memo.trim(settings.VERITY_LOCAL_REKOGNITION_MEMO_BYTES)
+    return image
 
 
 def forget_all() -> None:

@@ -15,7 +15,7 @@ from config.aws import aws_client
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
 from tests.factories import TenantFactory
-from vision import gateway
+from vision import calls
 from vision.models import FaceCollection
 
 FACES = Path(__file__).resolve().parents[2] / "fixtures" / "faces"
@@ -54,11 +54,11 @@ def stub(tenant: Tenant) -> Iterator[Stubber]:
 
 
 @pytest.fixture
-def records(monkeypatch: pytest.MonkeyPatch) -> list[gateway.CallRecord]:
+def records(monkeypatch: pytest.MonkeyPatch) -> list[calls.CallRecord]:
     """Every CallRecord the gateway hands to its recorders during the test."""
-    received: list[gateway.CallRecord] = []
-    monkeypatch.setattr(gateway, "call_recorders", [])
-    gateway.register_call_recorder(received.append)
+    received: list[calls.CallRecord] = []
+    monkeypatch.setattr(calls, "call_recorders", [])
+    calls.register_call_recorder(received.append)
     return received
 
 

@@ -19,8 +19,9 @@ from prometheus_client import REGISTRY
 
 from config.errors import DomainError
 from tenants.models import Tenant
-from vision import gateway
-from vision.gateway import CallRecord, Gateway
+from vision import calls
+from vision.calls import CallRecord
+from vision.gateway import Gateway
 from vision.metrics import metrics_view
 
 FACE_ID = "11111111-2222-3333-4444-555555555555"
@@ -122,7 +123,7 @@ def test_a_failing_recorder_fails_the_call(
     def broken(record: CallRecord) -> None:
         raise RuntimeError("audit store down")
 
-    gateway.register_call_recorder(broken)
+    calls.register_call_recorder(broken)
     stub.add_response("list_collections", {"CollectionIds": []})
 
     with pytest.raises(RuntimeError, match="audit store down"):

@@ -13,7 +13,8 @@ from prometheus_client import REGISTRY
 from config.aws import aws_client
 from config.errors import DomainError
 from tenants.models import Tenant
-from vision.gateway import CallRecord, Gateway
+from vision.calls import CallRecord
+from vision.gateway import Gateway
 
 COLLECTION = {"CollectionId": "verity-demo-s00"}
 DETECTED = {"FaceDetails": []}

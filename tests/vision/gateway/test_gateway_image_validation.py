@@ -15,7 +15,8 @@ from PIL import Image
 from config.aws import reset_clients
 from config.errors import DomainError
 from tenants.models import Tenant
-from vision.gateway import CallRecord, Gateway
+from vision.calls import CallRecord
+from vision.gateway import Gateway
 from vision.validation import MAX_IMAGE_BYTES, MAX_S3_IMAGE_BYTES, check_image_bytes
 
 

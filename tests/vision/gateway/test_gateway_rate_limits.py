@@ -14,8 +14,9 @@ from botocore.stub import Stubber
 
 from config.errors import DomainError
 from tests.factories import TenantFactory
+from vision.calls import CallRecord
 from vision.errors import RateLimited
-from vision.gateway import CONTROL_PLANE_TPS, CallRecord, Gateway, rate_quota
+from vision.gateway import CONTROL_PLANE_TPS, Gateway, rate_quota
 from vision.models import collection_name
 
 PROJECT = Path(__file__).resolve().parents[3]

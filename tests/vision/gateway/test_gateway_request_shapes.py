@@ -15,7 +15,8 @@ from botocore import xform_name
 from botocore.stub import Stubber
 
 from tenants.models import Tenant
-from vision.gateway import CallRecord, Gateway
+from vision.calls import CallRecord
+from vision.gateway import Gateway
 
 FACE_ID = "11111111-2222-3333-4444-555555555555"
 ARN = "aws:rekognition:us-east-1:123456789012:collection/verity-demo-s00"

@@ -10,7 +10,8 @@ from botocore.stub import Stubber
 from config.errors import DomainError
 from tenants.models import Tenant
 from tests.factories import TenantFactory
-from vision.gateway import CallRecord, Gateway
+from vision.calls import CallRecord
+from vision.gateway import Gateway
 
 FACES = {"FaceDetails": [{"Confidence": 99.5}]}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -94,3 +95,28 @@ def test_the_memo_keeps_at_most_its_budget_of_pixels(counted: Counter[str], sett
 
     assert memo.analysed(first, ALICE, _decoder(counted)) is not one  # evicted, least recently used
     assert counted["decode"] == 3
+
+
+def test_concurrent_requests_for_one_image_share_one_analysis(counted: Counter[str]) -> None:
+    """A search fanned out over 16 shards sends the same probe 16 times at once: it is analysed once."""
+    data = (PHOTOS / "person_a_2.jpg").read_bytes()
+    decoder = _decoder(counted)
+
+    def slow_decode(raw: bytes) -> np.ndarray:
+        time.sleep(0.05)  # every caller arrives while the first is still decoding
+        return decoder(raw)
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        images = list(pool.map(lambda _: memo.analysed(data, ALICE, slow_decode), range(16)))
+        list(pool.map(_use, images))
+
+    assert len({id(image) for image in images}) == 1
+    assert counted == Counter(decode=1, detect=1, embed=1)
+
+
+def test_an_undecodable_image_fails_every_request_and_is_not_remembered_as_pixels(counted: Counter[str]) -> None:
+    data = b"\xff\xd8\xff" + b"not a jpeg" * 10
+    for _ in range(2):
+        with pytest.raises(Exception, match="image"):
+            memo.analysed(data, ALICE, _decoder(counted))
+    assert counted["decode"] == 2  # tried again, never answered from a broken entry
