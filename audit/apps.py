@@ -17,10 +17,7 @@ class AuditConfig(AppConfig):
         connect_admin_signals()
 
         # Every Rekognition call the gateway makes becomes a rekognition.amazonaws.com event.
-        from audit.recording import record_gateway_call
-        from vision.calls import CallRecord, register_call_recorder
+        from audit.recording import record_gateway_calls
+        from vision.calls import register_call_recorder
 
-        def record(call: CallRecord) -> None:
-            record_gateway_call(call)
-
-        register_call_recorder(record)
+        register_call_recorder(record_gateway_calls)

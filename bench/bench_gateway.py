@@ -110,7 +110,7 @@ def main() -> None:
         status=TenantStatus.SUSPENDED,
     )
     recorded: list[CallRecord] = []
-    register_call_recorder(recorded.append)
+    register_call_recorder(recorded.extend)
     gateway = Gateway(tenant)
     client = aws_client("rekognition", tenant.region)
     image_param = {"Bytes": image}

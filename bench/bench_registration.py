@@ -8,12 +8,16 @@ one registration the memo works as it does in production):
    SearchFacesByImage on every shard (in parallel), IndexFaces — then the face is deleted.
 2. **fan-out**: SearchFacesByImage over 1 shard and over 16 shards in parallel, with the endpoint
    adding 100 ms to every search (``VerityLocal.SetFaults``): the ratio should stay near 1.
-3. **http**: POST /v1/verifications to the WSGI app served in a thread, the verification task run
-   by an in-process worker thread as soon as the request commits (no broker hop), until the
-   final state is recorded; the platform's own share is that time minus the steps' engine phases.
+3. **http**: POST /v1/verifications to the WSGI app served by a pool of threads (each keeps its
+   database connections, as gunicorn's do), the verification task run by an in-process worker
+   thread as soon as the request commits (no broker hop; connections kept as Celery keeps them),
+   until the final state is recorded; the platform's own share is that time minus the steps'
+   engine phases.
 
-The endpoint runs in a thread of this process; the tenant ("bench-…", suspended at the end, so
-beat and tenant_reconcile skip it) and its collections are left behind.
+The endpoint runs as its own process, as ``make run`` runs it (``manage.py rekognition_local``:
+gunicorn, one process, a pool of threads), so the engine's CPU is not the platform's; the
+tenant ("bench-…", suspended at the end, so beat and tenant_reconcile skip it) and its
+collections are left behind.
 
 Run from the project root against a migrated database, with Redis and PostgreSQL:
     .venv/bin/python -m bench.bench_registration [--runs 30] [--shards 1]
@@ -25,10 +29,14 @@ import argparse
 import io
 import os
 import secrets
+import socket
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,11 +52,10 @@ django.setup()
 import base64  # noqa: E402
 import json  # noqa: E402
 import urllib.request  # noqa: E402
-from socketserver import ThreadingMixIn  # noqa: E402
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server  # noqa: E402
 
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
-from django.db import connections  # noqa: E402
+from django.db import close_old_connections  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from config.aws import reset_clients  # noqa: E402
@@ -59,7 +66,6 @@ from tenants.services import apikey_create  # noqa: E402
 from verification import flows, tasks  # noqa: E402
 from vision.calls import fan_out  # noqa: E402
 from vision.gateway import Gateway  # noqa: E402
-from vision.local.server import LocalRekognition, serve_in_background  # noqa: E402
 from vision.services import collections_ensure  # noqa: E402
 
 PHOTOS = Path(__file__).resolve().parent.parent / "tests/fixtures/faces"
@@ -163,8 +169,54 @@ def fan_out_search(gateway: Gateway, shards: tuple[flows.Shard, ...], run: int) 
     return (time.perf_counter() - start) * 1000
 
 
-class _ThreadedWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
+@dataclass
+class Endpoint:
+    """``manage.py rekognition_local`` in a process of its own, accepting this benchmark's key pair."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def start_endpoint() -> Endpoint:
+    with socket.socket() as probe:  # a free port, released for the endpoint to bind
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = os.environ | {"VERITY_LOCAL_REKOGNITION_CREDENTIALS": f"{ACCESS_KEY}:{SECRET}"}
+    command = [sys.executable, "manage.py", "rekognition_local", "--port", str(port), "--threads", "32"]
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL)  # noqa: S603 - our own command
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return Endpoint(process, f"http://127.0.0.1:{port}")
+        except OSError:
+            if process.poll() is not None:
+                raise SystemExit("The local endpoint did not start.") from None
+            time.sleep(0.5)
+    process.kill()
+    raise SystemExit("The local endpoint did not start within 120 s.")
+
+
+class _PooledWSGIServer(WSGIServer):
+    """Requests served by a fixed pool of threads that keep their database connections between
+    requests (``CONN_MAX_AGE``), as gunicorn's threads do; not a new thread and connection each."""
+
+    pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bench-web")
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.pool.submit(self._serve, request, client_address)
+
+    def _serve(self, request: Any, client_address: Any) -> None:
+        try:
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
 
 
 class _Quiet(WSGIRequestHandler):
@@ -176,7 +228,7 @@ def http_registrations(tenant: Tenant, runs: int) -> tuple[list[float], list[flo
     """(end-to-end ms, engine ms) per registration over HTTP, the task run by an in-process worker."""
     with tenant_scope(tenant):
         token = apikey_create(tenant=tenant, name="bench").token
-    server = make_server("127.0.0.1", 0, WSGIHandler(), server_class=_ThreadedWSGIServer, handler_class=_Quiet)
+    server = make_server("127.0.0.1", 0, WSGIHandler(), server_class=_PooledWSGIServer, handler_class=_Quiet)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/v1"
     worker = ThreadPoolExecutor(max_workers=1)
@@ -199,7 +251,7 @@ def http_registrations(tenant: Tenant, runs: int) -> tuple[list[float], list[flo
                 tasks.process_verification.apply(args=json.loads(json.dumps(list(args))), throw=True)
                 return time.perf_counter()
             finally:
-                connections.close_all()
+                close_old_connections()  # as Celery's Django fixup does after a task: kept within CONN_MAX_AGE
 
         finished[args[1]] = worker.submit(work)
 
@@ -262,7 +314,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    endpoint = serve_in_background(LocalRekognition(secret_for={ACCESS_KEY: SECRET}.get))
+    endpoint = start_endpoint()
     os.environ["AWS_ENDPOINT_URL_REKOGNITION"] = endpoint.url
     reset_clients()
     tenant = new_tenant(args.shards)
@@ -282,10 +334,10 @@ def main() -> None:
     finally:
         for bench_tenant in (tenant, wide):
             Tenant.objects.filter(pk=bench_tenant.pk).update(status=TenantStatus.SUSPENDED)
-        endpoint.close()
+        endpoint.stop()
 
     platform = [total - spent for total, spent in zip(totals, engines, strict=True)]
-    print(f"{args.runs} runs; tenant with {args.shards} shard(s); local endpoint in this process")
+    print(f"{args.runs} runs; tenant with {args.shards} shard(s); local endpoint in its own process")
     print(f"engine work of a registration          {describe(engine)}")
     print(f"search, 1 shard, +{args.latency_ms} ms               {describe(one)}")
     print(f"search, 16 shards in parallel, +{args.latency_ms} ms {describe(sixteen)}")

@@ -9,7 +9,7 @@ threads it starts never open database connections of their own.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,7 +43,8 @@ class CallRecord:
     cached: bool
 
 
-CallRecorder = Callable[[CallRecord], None]
+# Receives the records of one call, or of every call of one fan-out, together.
+CallRecorder = Callable[[Sequence[CallRecord]], None]
 call_recorders: list[CallRecorder] = []
 # Inside a fan-out thread: where its calls' records wait for the calling thread.
 _held: contextvars.ContextVar[list[CallRecord] | None] = contextvars.ContextVar(
@@ -52,8 +53,8 @@ _held: contextvars.ContextVar[list[CallRecord] | None] = contextvars.ContextVar(
 
 
 def register_call_recorder(recorder: CallRecorder) -> CallRecorder:
-    """Have ``recorder`` receive every call; it runs in the caller's thread (the audit recorder
-    commits the call's event on its own connection, whatever the caller's transaction does).
+    """Have ``recorder`` receive every call's record; it runs in the caller's thread (the audit
+    recorder commits the calls' events on its own connection, whatever the caller's transaction does).
 
     A recorder that raises fails the call: an audit trail that silently loses records is worse
     than a failed request.
@@ -63,21 +64,23 @@ def register_call_recorder(recorder: CallRecorder) -> CallRecorder:
     return recorder
 
 
-def publish(record: CallRecord) -> None:
-    """Hand the record to every recorder now, or, in a fan-out thread, to the thread that started it."""
+def publish(*records: CallRecord) -> None:
+    """Hand the records to every recorder now, or, in a fan-out thread, to the thread that started it."""
     held = _held.get()
     if held is not None:
-        held.append(record)
+        held.extend(records)
+        return
+    if not records:
         return
     for recorder in call_recorders:
-        recorder(record)
+        recorder(records)
 
 
 def fan_out(work: Callable[[T], R], items: Iterable[T]) -> list[R]:
     """``work`` over every item concurrently, so the latency is the slowest item's, not the sum.
 
-    The calls' records are published by this thread after every item has finished, the failed
-    ones too, before the first failure (if any) is raised.
+    The calls' records are published together by this thread after every item has finished, the
+    failed ones too, before the first failure (if any) is raised.
     """
     items = list(items)
     if len(items) <= 1:
@@ -99,7 +102,5 @@ def fan_out(work: Callable[[T], R], items: Iterable[T]) -> list[R]:
     with ThreadPoolExecutor(max_workers=len(items), thread_name_prefix="verity-fan-out") as pool:
         futures = [pool.submit(run, index) for index in range(len(items))]
         wait(futures)
-    for records in held:
-        for record in records:
-            publish(record)
+    publish(*(record for records in held for record in records))
     return [future.result() for future in futures]

@@ -27,6 +27,7 @@ from audit.recording.kinds import (
     record_aws_call,
     record_change,
     record_gateway_call,
+    record_gateway_calls,
     record_system_event,
 )
 
@@ -46,5 +47,6 @@ __all__ = [
     "record_console_sign_out",
     "record_event",
     "record_gateway_call",
+    "record_gateway_calls",
     "record_system_event",
 ]

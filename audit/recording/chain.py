@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from django.db import DatabaseError, transaction
@@ -74,6 +75,14 @@ def _independent_scope(chain: int | None) -> AbstractContextManager[Any]:
     if chain is None:
         return platform_scope(database=AUDIT_DATABASE)
     return tenant_scope(chain, database=AUDIT_DATABASE)
+
+
+@contextmanager
+def committed_together(chain: int | None) -> Iterator[None]:
+    """A transaction of the chain's own on the ``audit`` connection: the events recorded inside
+    (without ``commit_now``) commit together when the block ends, and the chain is sealed once."""
+    with _independent_scope(chain), transaction.atomic(using=scope_database(), durable=True):
+        yield
 
 
 def _seal_after_commit(chain: int | None) -> None:

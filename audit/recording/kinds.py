@@ -20,6 +20,7 @@ from audit.identity import (
     verity_event_source,
 )
 from audit.models import EventCategory, EventType
+from audit.recording.chain import committed_together
 from audit.recording.events import RecordedEvent, record_event
 from config.api.network import client_ip
 from tenants.keys import bearer_token, key_prefix_of
@@ -147,6 +148,7 @@ def record_aws_call(
     additional_event_data: Mapping[str, Any] | None = None,
     resources: Sequence[Resource] = (),
     identity: UserIdentity | None = None,
+    commit_now: bool = True,
 ) -> RecordedEvent:
     """A downstream AWS call (``service`` ``rekognition``/``kms``/``s3``) made on the tenant's behalf.
 
@@ -156,6 +158,7 @@ def record_aws_call(
 
     The call happened whatever becomes of the caller's transaction, so its event is committed
     at once, on its own (``commit_now``): rolling back the business change never erases it.
+    Only ``record_gateway_calls`` passes ``commit_now=False``, inside a transaction of its own.
     """
     is_object_operation = service == "s3" and operation.endswith(("Object", "Objects", "ObjectAttributes"))
     return record_event(
@@ -172,14 +175,36 @@ def record_aws_call(
         additional_event_data=additional_event_data,
         resources=resources,
         event_time=event_time,
-        commit_now=True,
+        commit_now=commit_now,
     )
 
 
+def record_gateway_calls(calls: Sequence[GatewayCall]) -> None:
+    """Rekognition calls made through the vision gateway (its registered call recorder).
+
+    One call is committed on its own at once; several (a search fanned out over every shard) are
+    committed together per tenant, in one transaction of their own, and the chain sealed once.
+    """
+    if len(calls) == 1:
+        record_gateway_call(calls[0])
+        return
+    # Looked up first, in the caller's scope: the transaction below is another connection's.
+    tenants = {tenant_id: _tenant_for_audit(tenant_id) for tenant_id in dict.fromkeys(c.tenant_id for c in calls)}
+    for tenant_id, tenant in tenants.items():
+        with committed_together(tenant_id):
+            for call in calls:
+                if call.tenant_id == tenant_id:
+                    _gateway_event(tenant, call, commit_now=False)
+
+
 def record_gateway_call(call: GatewayCall) -> RecordedEvent:
-    """A Rekognition call made through the vision gateway (register with ``register_call_recorder``)."""
+    """A Rekognition call made through the vision gateway, committed at once."""
+    return _gateway_event(_tenant_for_audit(call.tenant_id), call, commit_now=True)
+
+
+def _gateway_event(tenant: Tenant, call: GatewayCall, *, commit_now: bool) -> RecordedEvent:
     return record_aws_call(
-        tenant=_tenant_for_audit(call.tenant_id),
+        tenant=tenant,
         service="rekognition",
         operation=call.operation,
         request_parameters=call.request_parameters,
@@ -193,6 +218,7 @@ def record_gateway_call(call: GatewayCall) -> RecordedEvent:
             "latencyMs": round(call.latency_ms, 3),
             "cached": call.cached,
         },
+        commit_now=commit_now,
     )
 
 

@@ -13,7 +13,14 @@ from django.test import Client, RequestFactory
 
 from audit.identity import HIDDEN, system_identity
 from audit.models import AuditEvent
-from audit.recording import record_api_request, record_aws_call, record_event, record_gateway_call, record_system_event
+from audit.recording import (
+    record_api_request,
+    record_aws_call,
+    record_event,
+    record_gateway_call,
+    record_gateway_calls,
+    record_system_event,
+)
 from config.api.middleware import current_request_id
 from tenants.models import Role, Tenant
 from tenants.scope import platform_scope, tenant_scope
@@ -286,6 +293,42 @@ def test_gateway_rekognition_calls_are_recorded_without_image_bytes(caller: Call
     assert event.record["requestParameters"]["Image"] == {"sha256": "ab" * 32, "size": 1234}
     assert event.record["responseElements"]["FaceMatches"] == {"count": 1, "FaceIds": ["f-1"]}
     assert event.record["additionalEventData"]["awsRequestId"] == "aws-req-1"
+
+
+def test_a_fan_outs_calls_commit_together_whatever_the_callers_transaction_does(caller: Caller) -> None:
+    searches = [
+        CallRecord(
+            tenant_id=caller.tenant.pk,
+            region=caller.tenant.region,
+            operation="SearchFacesByImage",
+            request_parameters={"CollectionId": f"verity-t-{shard}"},
+            response_summary={"FaceModelVersion": "7.0"},
+            error_code="engine_throttled" if shard == 2 else None,
+            error_message=None,
+            started_at=datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC),
+            latency_ms=100.0,
+            attempts=1,
+            request_id=f"aws-req-{shard}",
+            cached=False,
+        )
+        for shard in range(3)
+    ]
+
+    def searched_then_failed() -> None:
+        with tenant_scope(caller.tenant), transaction.atomic():
+            record_gateway_calls(searches)
+            raise RuntimeError("the step that searched failed afterwards")
+
+    with pytest.raises(RuntimeError):
+        searched_then_failed()
+
+    events = stored(caller.tenant, event_source="rekognition.amazonaws.com")
+    assert sorted(event.record["additionalEventData"]["awsRequestId"] for event in events) == [
+        "aws-req-0",
+        "aws-req-1",
+        "aws-req-2",
+    ]
+    assert [event.error_code for event in events].count("engine_throttled") == 1
 
 
 def test_system_actions_are_service_events(caller: Caller) -> None:

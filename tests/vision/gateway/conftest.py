@@ -58,7 +58,7 @@ def records(monkeypatch: pytest.MonkeyPatch) -> list[calls.CallRecord]:
     """Every CallRecord the gateway hands to its recorders during the test."""
     received: list[calls.CallRecord] = []
     monkeypatch.setattr(calls, "call_recorders", [])
-    calls.register_call_recorder(received.append)
+    calls.register_call_recorder(received.extend)
     return received
 
 

@@ -8,6 +8,7 @@ import io
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -120,7 +121,7 @@ def test_failures_and_refusals_are_recorded_too(
 def test_a_failing_recorder_fails_the_call(
     tenant: Tenant, stub: Stubber, monkeypatch: pytest.MonkeyPatch, records: list[CallRecord]
 ) -> None:
-    def broken(record: CallRecord) -> None:
+    def broken(records: Sequence[CallRecord]) -> None:
         raise RuntimeError("audit store down")
 
     calls.register_call_recorder(broken)

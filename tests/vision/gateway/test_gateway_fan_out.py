@@ -43,7 +43,7 @@ def test_every_item_runs_at_the_same_time() -> None:
 
 def test_the_calls_records_are_published_by_the_calling_thread(records: list[CallRecord]) -> None:
     seen_by: list[int] = []
-    calls.register_call_recorder(lambda record: seen_by.append(threading.get_ident()))
+    calls.register_call_recorder(lambda records: seen_by.append(threading.get_ident()))
 
     fan_out(lambda item: publish(_record(f"Op{item}")), range(5))
 

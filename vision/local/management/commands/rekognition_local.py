@@ -47,7 +47,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=5050)
-        parser.add_argument("--threads", type=int, default=8, help="concurrent requests (one process)")
+        # A search fans out over every shard of a tenant at once: 8 threads would queue a 16-shard fan-out.
+        parser.add_argument("--threads", type=int, default=32, help="concurrent requests (one process)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.VERITY_LOCAL_REKOGNITION_CREDENTIALS:
