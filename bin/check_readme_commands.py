@@ -41,6 +41,7 @@ EXTRA_ARGUMENTS = {
     "bench.bench_audit_write": ["--events", "200"],
     "bench.bench_audit_export": ["--records", "500"],
     "bench.bench_registration": ["--runs", "2"],
+    "bench.bench_registration_load": ["--seconds", "5", "--clients", "1"],
 }
 # Output each command must print (a regular expression), beyond exiting 0.
 EXPECTED_OUTPUT = {

@@ -255,6 +255,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A queue of its own for a deployment sharing a broker (a benchmark beside `make run`).
+CELERY_TASK_DEFAULT_QUEUE = env.str("VERITY_CELERY_QUEUE", default="celery")
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-idempotency-records": {
         "task": "tenants.tasks.purge_expired_idempotency_records",
