@@ -12,8 +12,6 @@ GET  /v1/moderation/videos/{id}        moderation:GetModerationResult
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
 from django.urls import reverse
@@ -27,7 +25,7 @@ from audit.redaction import HIDE, KEEP, register_action
 from config.api.idempotency import IDEMPOTENCY_PARAMETER
 from config.api.pagination import page_of
 from config.api.parsers import StrictJSONParser
-from config.api.serializers import S3ObjectInput, StrictInputSerializer
+from config.api.serializers import Base64Field, S3ObjectInput, StrictInputSerializer
 from config.api.views import ApiView
 from config.metadata import MAX_METADATA_BYTES
 from moderation.models import Decision, MediaType, ModerationPolicy, ModerationResult, ResultStatus
@@ -252,13 +250,6 @@ class _ResultDetailView(ApiView):
         return Response(ModerationOutput(result_get(public_id=moderation_id, media_type=self.media_type)).data)
 
 
-def _base64_image(value: str) -> bytes:
-    try:
-        return base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise serializers.ValidationError("image is not valid base64.", code="invalid") from exc
-
-
 class ImageListView(_ResultListView):
     media_type = MediaType.IMAGE
     policy_actions = {"POST": MODERATE_IMAGE, "GET": LIST_RESULTS}
@@ -274,15 +265,12 @@ class ImageListView(_ResultListView):
             return fields
 
     class Input(StrictInputSerializer):
-        image = serializers.CharField(
+        image = Base64Field(
             required=False, help_text=f"The JPEG or PNG, base64-encoded (at most {MAX_IMAGE_BYTES} bytes decoded)."
         )
         s3_object = S3ObjectInput(required=False, help_text="Or an image in your tenant's bucket (up to 15 MB).")
         external_ref = serializers.CharField(max_length=255, required=False, help_text="Your own reference.")
         metadata = serializers.DictField(required=False, help_text=f"Any JSON object up to {MAX_METADATA_BYTES} bytes.")
-
-        def validate_image(self, value: str) -> bytes:
-            return _base64_image(value)
 
     class MultipartInput(StrictInputSerializer):
         image = serializers.FileField(help_text="The JPEG or PNG file.")

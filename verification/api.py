@@ -3,8 +3,6 @@ identification)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
 from django.db import transaction
@@ -19,7 +17,7 @@ from config.api.idempotency import IDEMPOTENCY_PARAMETER
 from config.api.network import client_ip
 from config.api.pagination import page_of
 from config.api.parsers import StrictJSONParser
-from config.api.serializers import S3ObjectInput, StrictInputSerializer
+from config.api.serializers import Base64Field, S3ObjectInput, StrictInputSerializer
 from config.api.views import ApiView
 from config.metadata import MAX_METADATA_BYTES
 from tenants.authentication import api_key_of
@@ -202,19 +200,8 @@ class VerificationOutput(serializers.Serializer[Any]):
     finished_at = serializers.DateTimeField(allow_null=True)
 
 
-class Base64ImageField(serializers.CharField):
-    """An image as standard base64 text (the decoded size limit is the image limit, 5 MB)."""
-
-    def to_internal_value(self, data: Any) -> bytes:  # type: ignore[override]
-        text = super().to_internal_value(data)
-        try:
-            return base64.b64decode(text, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise serializers.ValidationError("Not valid base64.", code="invalid_base64") from exc
-
-
 class ImageJsonInput(StrictInputSerializer):
-    bytes = Base64ImageField(required=False, help_text="The JPEG or PNG image, base64-encoded.")
+    bytes = Base64Field(required=False, help_text="The JPEG or PNG image, base64-encoded.")
     s3_object = S3ObjectInput(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -163,6 +163,7 @@ def test_a_bad_image_gets_the_gateways_code_and_nothing_is_stored(
         ({}, 400, "invalid_image_source"),
         ({"image": "bm90IGFuIGltYWdl", "s3_object": {"bucket": "b", "name": "n"}}, 400, "invalid_image_source"),
         ({"image": "***"}, 400, "validation_error"),
+        ({"image": 42}, 400, "validation_error"),
         ({"s3_object": {"bucket": "someone-elses", "name": "a.jpg"}}, 400, "invalid_s3_object"),
         ({"s3_object": {"bucket": "b"}}, 400, "validation_error"),
         ({"image": "eA==", "pixels": 1}, 400, "unknown_field"),

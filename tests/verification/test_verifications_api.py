@@ -200,6 +200,7 @@ def _selfie(**extra: Any) -> dict[str, Any]:
         (_selfie(type="enrolment", subject_id="{subject}"), 400, "validation_error"),
         ({"type": "identification"}, 400, "validation_error"),
         ({"type": "identification", "selfie": {"bytes": "not base64!"}}, 400, "validation_error"),
+        ({"type": "identification", "selfie": {"bytes": 12345}}, 400, "validation_error"),
         ({"type": "identification", "selfie": {}}, 400, "validation_error"),
         (
             {"type": "identification", "selfie": {**b64(b"x"), "s3_object": {"bucket": "b", "name": "n"}}},
