@@ -55,7 +55,7 @@ check: lint typecheck deploycheck test
 # Mutation testing of the security-critical modules ([tool.mutmut] in pyproject.toml); slow, so not part of
 # `make test`. One child process: the machine is shared. `mutmut show <name>` prints a surviving mutant.
 MUTATE := "tenants.policy.*" "tenants.rls.*" "vision.validation.*" "audit.cloudtrail.signing.*" \
-	"audit.cloudtrail.validate.*" "config.api.idempotency.x_idempotency_*"
+	"audit.cloudtrail.validate.*" "audit.cloudtrail.reading.*" "config.api.idempotency.x_idempotency_*"
 mutation: db
 	$(VENV)/bin/mutmut run --max-children 1 $(MUTATE)
 	$(VENV)/bin/mutmut results

@@ -12,7 +12,8 @@ from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 
-from audit.cloudtrail.export import LocalDirectorySink, Sink, write_csv, write_export
+from audit.cloudtrail.csv_records import write_csv
+from audit.cloudtrail.export import LocalDirectorySink, Sink, write_export
 from audit.identity import (
     UserIdentity,
     resource,

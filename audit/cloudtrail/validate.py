@@ -9,117 +9,33 @@ stopping at the first problem. Command line: `python -m audit.cloudtrail.validat
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys
-import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from audit.cloudtrail.export import (
     DIGEST_PERIOD,
-    GZIP_WBITS,
     HASH_ALGORITHM,
     PUBLIC_KEYS_KEY,
     SIGNATURE_SUFFIX,
 )
+from audit.cloudtrail.findings import Finding, FindingKind, ValidationReport
 from audit.cloudtrail.layout import digest_file_key, parse_digest_file_key, parse_log_file_key
+from audit.cloudtrail.reading import GzipCheck, check_gzip, list_files, parse_digest
 from audit.cloudtrail.records import format_event_time, parse_event_time
 from audit.cloudtrail.signing import SIGNATURE_ALGORITHM, PublicKey, digest_string_to_sign
-
-_CHUNK = 1 << 20
-_DIGEST_STRING_FIELDS = (
-    "awsAccountId",
-    "digestStartTime",
-    "digestEndTime",
-    "digestS3Bucket",
-    "digestS3Object",
-    "digestPublicKeyFingerprint",
-    "digestSignatureAlgorithm",
-)
-_DIGEST_NULLABLE_FIELDS = (
-    "previousDigestS3Bucket",
-    "previousDigestS3Object",
-    "previousDigestHashValue",
-    "previousDigestHashAlgorithm",
-    "previousDigestSignature",
-)
-_LOG_ENTRY_FIELDS = ("s3Bucket", "s3Object", "hashValue", "hashAlgorithm")
-
-
-class FindingKind(StrEnum):
-    """What is wrong with a file."""
-
-    HASH_MISMATCH = "hash_mismatch"  # content differs from the hash a digest recorded
-    SIGNATURE_INVALID = "signature_invalid"  # signature missing, wrong, or not the one chained
-    UNKNOWN_KEY = "unknown_key"  # the digest names a key fingerprint that is not published
-    KEY_NOT_VALID = "key_not_valid"  # the key's validity period does not cover the digest
-    PUBLIC_KEYS_INVALID = "public_keys_invalid"  # public-keys.json missing or an entry bad
-    MOVED = "moved"  # the file is not where its digest says it was written
-    MISSING_LOG = "missing_log"  # a digest lists a log file that is not there
-    MISSING_DIGEST = "missing_digest"  # a digest chains to one that is not there (a gap)
-    CHAIN_BREAK = "chain_break"  # the chain restarts or forks while older digests exist
-    TRAILING_DATA = "trailing_data"  # bytes after the single gzip stream of a .json.gz
-    MALFORMED = "malformed"  # not gzip, not JSON, or missing CloudTrail digest fields
-    UNCOVERED = "uncovered"  # a file no digest accounts for
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem; `file` is the path relative to the export root (the S3 object key)."""
-
-    file: str
-    kind: FindingKind
-    detail: str
-
-
-@dataclass
-class ValidationReport:
-    """Everything found in one export, plus how many digests and log files checked out."""
-
-    findings: list[Finding] = field(default_factory=list)
-    digests_checked: int = 0
-    digests_valid: int = 0
-    logs_checked: int = 0
-    logs_valid: int = 0
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing at all was found."""
-        return not self.findings
-
-    def summary(self) -> str:
-        """Counts, one tab-separated line per finding, then the verdict."""
-        lines = [
-            f"Digest files: {self.digests_valid}/{self.digests_checked} valid",
-            f"Log files: {self.logs_valid}/{self.logs_checked} valid",
-        ]
-        lines.extend(f"INVALID\t{item.kind}\t{item.file}\t{item.detail}" for item in self.findings)
-        lines.append("Export is valid" if self.ok else f"Export is INVALID: {len(self.findings)} finding(s)")
-        return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class _GzipCheck:
-    """A .json.gz file read as exactly one gzip stream."""
-
-    sha256: str | None  # of the uncompressed content; None when it could not be inflated
-    trailing_bytes: int
-    error: str | None
-    content: bytes | None = None
 
 
 @dataclass
 class _Digest:
     key: str
-    check: _GzipCheck
+    check: GzipCheck
     data: dict[str, Any] | None
     signature: str | None
 
@@ -162,9 +78,9 @@ class _Validator:
         self._bucket = bucket
         self._report = ValidationReport()
         self._keys: dict[str, PublicKey] = {}
-        self._files = _list_files(root)
+        self._files = list_files(root)
         self._loaded: dict[str, _Digest] = {}
-        self._checked: dict[str, _GzipCheck] = {}
+        self._checked: dict[str, GzipCheck] = {}
         self._visited: set[str] = set()
         self._expected_logs: dict[str, _ExpectedLog] = {}
         self._flagged: set[str] = set()
@@ -324,14 +240,14 @@ class _Validator:
     def _load_digest(self, key: str) -> _Digest:
         if key in self._loaded:
             return self._loaded[key]
-        check = _check_gzip(self._root / key, keep_content=True)
+        check = check_gzip(self._root / key, keep_content=True)
         data = None
         if check.error is not None:
             self._add(key, FindingKind.MALFORMED, check.error)
         else:
             if check.trailing_bytes:
                 self._add(key, FindingKind.TRAILING_DATA, f"{check.trailing_bytes} bytes after the gzip stream")
-            data, problem = _parse_digest(check.content or b"")
+            data, problem = parse_digest(check.content or b"")
             if problem is not None:
                 self._add(key, FindingKind.MALFORMED, problem)
         signature_path = self._root / (key + SIGNATURE_SUFFIX)
@@ -430,78 +346,14 @@ class _Validator:
         log = parse_log_file_key(key)
         return log is None or self._log_in_range(log.delivered_at)
 
-    def _check_files(self, keys: list[str]) -> list[_GzipCheck]:
+    def _check_files(self, keys: list[str]) -> list[GzipCheck]:
         """Inflate and hash each file once, however often it is asked about."""
         unchecked = [key for key in dict.fromkeys(keys) if key not in self._checked]
         # Inflating and hashing release the GIL, so threads use every core.
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            checks = pool.map(_check_gzip, (self._root / key for key in unchecked))
+            checks = pool.map(check_gzip, (self._root / key for key in unchecked))
             self._checked.update(zip(unchecked, checks, strict=True))
         return [self._checked[key] for key in keys]
-
-
-def _list_files(root: Path) -> set[str]:
-    files: set[str] = set()
-    for directory, _, names in os.walk(root):
-        relative = Path(directory).relative_to(root)
-        files.update((relative / name).as_posix() for name in names)
-    return files
-
-
-def _check_gzip(path: Path, *, keep_content: bool = False) -> _GzipCheck:
-    """Inflate `path` as exactly one gzip stream, hashing as it goes so memory stays bounded."""
-    inflater = zlib.decompressobj(GZIP_WBITS)
-    sha256 = hashlib.sha256()
-    parts: list[bytes] = []
-    trailing = 0
-    try:
-        with path.open("rb") as file:
-            for chunk in iter(partial(file.read, _CHUNK), b""):
-                if inflater.eof:
-                    trailing += len(chunk)
-                    continue
-                pending = chunk
-                while pending:
-                    output = inflater.decompress(pending, _CHUNK)
-                    sha256.update(output)
-                    if keep_content:
-                        parts.append(output)
-                    pending = inflater.unconsumed_tail
-            tail = inflater.flush()
-    except (OSError, zlib.error) as error:
-        return _GzipCheck(None, 0, f"cannot read as gzip: {error}")
-    if not inflater.eof:
-        return _GzipCheck(None, 0, "gzip stream is truncated")
-    sha256.update(tail)
-    parts.append(tail)
-    trailing += len(inflater.unused_data)
-    content = b"".join(parts) if keep_content else None
-    return _GzipCheck(sha256.hexdigest(), trailing, None, content)
-
-
-def _parse_digest(content: bytes) -> tuple[dict[str, Any] | None, str | None]:
-    """Decode a digest and check the fields validation relies on; return (data, problem)."""
-    try:
-        data = json.loads(content)
-    except ValueError as error:
-        return None, f"not JSON: {error}"
-    if not isinstance(data, dict):
-        return None, "not a JSON object"
-    problems = [name for name in _DIGEST_STRING_FIELDS if not isinstance(data.get(name), str)]
-    problems += [name for name in _DIGEST_NULLABLE_FIELDS if name not in data or not isinstance(data[name], str | None)]
-    log_files = data.get("logFiles")
-    if not isinstance(log_files, list) or not all(
-        isinstance(entry, dict) and all(isinstance(entry.get(name), str) for name in _LOG_ENTRY_FIELDS)
-        for entry in log_files
-    ):
-        problems.append("logFiles")
-    if problems:
-        return None, f"missing or mistyped fields: {', '.join(problems)}"
-    try:
-        parse_event_time(data["digestEndTime"])
-    except ValueError as error:
-        return None, str(error)
-    return data, None
 
 
 def _floor_hour(moment: datetime) -> datetime:

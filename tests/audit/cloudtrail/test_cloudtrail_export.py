@@ -15,7 +15,8 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from audit.cloudtrail.export import CSV_COLUMNS, LocalDirectorySink, write_csv, write_export
+from audit.cloudtrail.csv_records import CSV_COLUMNS, write_csv
+from audit.cloudtrail.export import LocalDirectorySink, write_export
 from audit.cloudtrail.layout import parse_log_file_key
 from audit.cloudtrail.records import parse_event_time
 from audit.cloudtrail.signing import KeyRing

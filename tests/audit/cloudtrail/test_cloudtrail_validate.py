@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from audit.cloudtrail.findings import FindingKind, ValidationReport
 from audit.cloudtrail.layout import log_file_key
 from audit.cloudtrail.signing import KeyRing
-from audit.cloudtrail.validate import FindingKind, ValidationReport, main, validate_export
+from audit.cloudtrail.validate import main, validate_export
 from tests.audit.cloudtrail.trail_helpers import (
     ACCOUNT_ID,
     BUCKET,
