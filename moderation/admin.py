@@ -24,7 +24,8 @@ from config.errors import DomainError
 from moderation.models import Decision, ModerationPolicy, ModerationResult, ReviewStatus, ReviewTask
 from moderation.policies import default_rules, validate_rules
 from moderation.selectors import policy_get
-from moderation.services import policy_put, review_task_claim, review_task_decide
+from moderation.services.policies import policy_put
+from moderation.services.reviews import review_task_claim, review_task_decide
 from moderation.taxonomy import TAXONOMY_VERSION
 from tenants.admin import TenantOwnedAdmin, TenantOwnedForm
 from tenants.admin_site import domain_errors_as_form_errors

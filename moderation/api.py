@@ -30,7 +30,9 @@ from config.api.views import ApiView
 from config.metadata import MAX_METADATA_BYTES
 from moderation.models import Decision, MediaType, ModerationPolicy, ModerationResult, ResultStatus
 from moderation.selectors import policy_get, result_get, result_list
-from moderation.services import ImageSource, image_moderate, policy_put, video_moderate
+from moderation.services.images import ImageSource, image_moderate
+from moderation.services.policies import policy_put
+from moderation.services.videos import video_moderate
 from moderation.taxonomy import CATEGORIES, TAXONOMY_VERSION
 from tenants.authentication import api_key_of
 from vision.validation import MAX_IMAGE_BYTES

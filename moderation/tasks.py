@@ -18,12 +18,8 @@ from config.aws import aws_client
 from config.errors import UpstreamUnavailable
 from moderation.models import ModerationResult
 from moderation.selectors import result_for_job, results_to_collect
-from moderation.services import (
-    completion_job_id,
-    image_moderation_give_up,
-    image_moderation_run,
-    video_moderation_collect,
-)
+from moderation.services.images import image_moderation_give_up, image_moderation_run
+from moderation.services.videos import completion_job_id, video_moderation_collect
 from tenants.models import Tenant
 from tenants.scope import platform_scope, tenant_scope
 
@@ -56,7 +52,7 @@ def moderate_image(self: object, tenant_id: int, result_id: int) -> str | None:
 
 @shared_task(acks_late=True, soft_time_limit=240, time_limit=280)
 def collect_video(tenant_id: int, result_id: int) -> str | None:
-    """Read a video job's outcome, or note when to look again (moderation.services.video_moderation_collect)."""
+    """Read a video job's outcome, or note when to look again (moderation.services.videos.video_moderation_collect)."""
     tenant = Tenant.objects.get(pk=tenant_id)
     with tenant_scope(tenant):
         result = ModerationResult.objects.select_related("policy").filter(pk=result_id).first()

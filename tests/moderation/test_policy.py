@@ -9,7 +9,7 @@ import pytest
 from config.errors import InvalidInput
 from moderation.models import ModerationPolicy
 from moderation.policies import decide, default_rules, min_confidence, validate_rules
-from moderation.services import policy_put
+from moderation.services.policies import policy_put
 from moderation.taxonomy import CATEGORIES, top_level_category
 from tenants.scope import tenant_scope
 from tests.conftest import Caller

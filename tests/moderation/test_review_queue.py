@@ -14,7 +14,7 @@ from audit.models import AuditEvent
 from config.errors import Conflict, InvalidInput, PermissionDenied
 from moderation.models import ModerationPolicy, ReviewTask
 from moderation.policies import default_rules
-from moderation.services import review_task_claim, review_task_decide
+from moderation.services.reviews import review_task_claim, review_task_decide
 from tenants.models import Role, Tenant
 from tenants.scope import tenant_scope
 from tests.factories import MembershipFactory, ReviewTaskFactory, TenantFactory
