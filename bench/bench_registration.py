@@ -64,6 +64,8 @@ from tenants.models import Tenant, TenantStatus  # noqa: E402
 from tenants.scope import tenant_scope  # noqa: E402
 from tenants.services import apikey_create  # noqa: E402
 from verification import flows, tasks  # noqa: E402
+from verification.flows.prepare import shards_of  # noqa: E402
+from verification.flows.run import verification_step_run  # noqa: E402
 from vision.calls import fan_out  # noqa: E402
 from vision.gateway import Gateway  # noqa: E402
 from vision.services import collections_ensure  # noqa: E402
@@ -136,7 +138,7 @@ def shard_list(tenant: Tenant) -> tuple[flows.Shard, ...]:
     from vision.models import FaceCollection
 
     with tenant_scope(tenant):
-        return tuple(flows._shards(FaceCollection.objects.order_by("shard")).values())
+        return tuple(shards_of(FaceCollection.objects.order_by("shard")).values())
 
 
 def engine_registration(gateway: Gateway, shards: tuple[flows.Shard, ...], run: int) -> float:
@@ -234,7 +236,7 @@ def http_registrations(tenant: Tenant, runs: int) -> tuple[list[float], list[flo
     worker = ThreadPoolExecutor(max_workers=1)
     finished: dict[int, Future[float]] = {}
     engine_ms: dict[int, float] = {}
-    step_run = flows.verification_step_run
+    step_run = verification_step_run
 
     def timed_step_run(*, tenant: Tenant, step: flows.PendingStep) -> flows.StepOutcome:
         start = time.perf_counter()

@@ -22,14 +22,10 @@ from django.utils import timezone
 from config.errors import DomainError, UpstreamUnavailable
 from tenants.models import Tenant
 from tenants.scope import platform_scope, tenant_scope
-from verification.flows import (
-    StepAlreadyRecorded,
-    verification_fail,
-    verification_step_next,
-    verification_step_record,
-    verification_step_run,
-    verification_step_undo,
-)
+from verification.flows import StepAlreadyRecorded
+from verification.flows.prepare import verification_step_next
+from verification.flows.record import verification_fail, verification_step_record
+from verification.flows.run import verification_step_run, verification_step_undo
 from verification.selectors import verification_stuck
 from vision.errors import RateLimited
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,8 +29,6 @@ from tenants.models import Tenant
 from tenants.scope import require_scope, scope_database
 from vision.gateway import Gateway
 from vision.validation import MAX_S3_IMAGE_BYTES, check_image_bytes, check_s3_object
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -16,8 +15,6 @@ from moderation.policies import default_rules, validate_rules
 from moderation.services import MODERATION_SOURCE
 from tenants.models import Tenant
 from tenants.scope import require_scope, scope_connection, scope_database
-
-logger = logging.getLogger(__name__)
 
 
 def policy_put(*, tenant: Tenant, categories: dict[str, Any], created_by: str, actor: Any = None) -> ModerationPolicy:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,8 +13,6 @@ from moderation.models import (
 )
 from moderation.services import MODERATION_SOURCE, moderation_resource
 from tenants.scope import scope_database
-
-logger = logging.getLogger(__name__)
 
 
 def record_success(result: ModerationResult) -> ModerationResult:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from typing import Any
 
@@ -20,8 +19,6 @@ from moderation.models import (
 from moderation.services import MODERATION_SOURCE, moderation_resource
 from tenants.models import Role, Tenant
 from tenants.scope import require_scope, scope_database
-
-logger = logging.getLogger(__name__)
 
 
 def _check_reviewer(tenant: Tenant, reviewer: Any) -> None:

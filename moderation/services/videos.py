@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 from django.conf import settings
@@ -26,8 +25,6 @@ from moderation.services.results import record_failure, record_success
 from tenants.models import Tenant
 from tenants.scope import require_scope, scope_database
 from vision.gateway import Gateway
-
-logger = logging.getLogger(__name__)
 
 
 def _notification_channel() -> dict[str, str] | None:

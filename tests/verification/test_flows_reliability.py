@@ -23,6 +23,8 @@ from tests.conftest import Caller
 from tests.factories import FaceCollectionFactory, SubjectFactory, TenantFactory
 from tests.verification.conftest import active_faces, b64, faces_in_engine, in_scope, new_subject, photo
 from verification import flows, tasks
+from verification.flows import record as record_phase
+from verification.flows import run as run_phase
 from verification.models import Verification, VerificationStatus, VerificationStep
 from verification.services import ImageInput, consent_create, verification_create
 from vision.errors import EngineOutcomeUnknown, EngineUnavailable
@@ -190,7 +192,7 @@ def test_a_database_failure_after_indexing_deletes_the_face_and_the_retry_regist
     verifier: Caller, run_tasks: Tasks, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     subject_id, verification_id = _registration(verifier)
-    real = flows._record_indexed_face
+    real = record_phase._record_indexed_face
     failures = iter([OperationalError("connection lost")])
 
     def fails_once(*args: Any) -> str:
@@ -198,7 +200,7 @@ def test_a_database_failure_after_indexing_deletes_the_face_and_the_retry_regist
             raise error
         return real(*args)
 
-    monkeypatch.setattr(flows, "_record_indexed_face", fails_once)
+    monkeypatch.setattr(record_phase, "_record_indexed_face", fails_once)
     tenant_id, pk = verifier.tenant.pk, _pk(verifier, verification_id)
 
     with pytest.raises(Retry):
@@ -256,7 +258,7 @@ def test_a_worker_killed_mid_flow_resumes_without_repeating_recorded_steps(
     verifier: Caller, monkeypatch: pytest.MonkeyPatch, operations: list[str]
 ) -> None:
     subject_id, verification_id = _registration(verifier)
-    real = flows.verification_step_record
+    real = record_phase.verification_step_record
 
     def killed_before_recording_duplicate(*, tenant: Tenant, step: flows.PendingStep, outcome: Any) -> Any:
         if step.name == "duplicate":
@@ -401,7 +403,7 @@ def test_a_search_over_every_shard_takes_as_long_as_the_slowest_shard_not_the_su
     gateway = _SlowShards(delay=0.25)
 
     started = time.monotonic()
-    outcome = flows._duplicate(gateway, _step_over(16))  # type: ignore[arg-type]
+    outcome = run_phase._duplicate(gateway, _step_over(16))  # type: ignore[arg-type]
     elapsed = time.monotonic() - started
 
     assert outcome.passed

@@ -1,0 +1,140 @@
+"""Prepare: mark the next step running and read what its engine phase needs (one short transaction)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from tenants.models import Tenant
+from tenants.scope import require_scope, scope_database
+from tenants.selectors import effective_thresholds
+from verification.flows import (
+    FLOWS,
+    NEEDS,
+    PendingStep,
+    Shard,
+)
+from verification.models import (
+    Face,
+    FaceStatus,
+    ImageRole,
+    StepStatus,
+    Subject,
+    Verification,
+    VerificationImage,
+    VerificationStatus,
+    VerificationStep,
+    VerificationType,
+)
+from verification.selectors import consent_active, verification_settings
+from vision.models import FaceCollection
+from vision.services import shard_for
+
+
+def verification_step_next(*, tenant: Tenant, verification_id: int) -> PendingStep | None:
+    """Mark the verification's next step running and return what its engine phase needs; None when finished."""
+    require_scope(tenant)
+    with transaction.atomic(using=scope_database()):
+        verification = (
+            Verification.objects.select_for_update(of=("self",)).select_related("subject").get(pk=verification_id)
+        )
+        if verification.is_final:
+            return None
+        rows = {row.name: row for row in VerificationStep.objects.filter(verification=verification)}
+        flow = FLOWS[verification.type]
+        position, name = next(
+            ((i, step) for i, step in enumerate(flow) if step not in rows or rows[step].status != StepStatus.PASSED),
+            (len(flow), ""),
+        )
+        if not name or (rows.get(name) is not None and rows[name].status == StepStatus.FAILED):
+            return None  # every step passed, or one failed: the record phase has finished it
+        now = timezone.now()
+        row = rows.get(name)
+        resumed = row is not None
+        if row is None:
+            row = VerificationStep.objects.create(
+                tenant=tenant, verification=verification, position=position, name=name, attempts=1, started_at=now
+            )
+        else:
+            VerificationStep.objects.filter(pk=row.pk).update(attempts=row.attempts + 1, started_at=now)
+        if verification.status == VerificationStatus.PENDING:
+            verification.status = VerificationStatus.PROCESSING
+            verification.started_at = now
+        verification.save(update_fields=["status", "started_at", "updated_at"])
+        subject = verification.subject
+        if verification.type == VerificationType.REGISTRATION and subject is not None and subject.shard is None:
+            # Chosen once, when the subject first registers, and never recomputed.
+            subject.shard = shard_for(subject.public_id, tenant.shard_count)
+            Subject.objects.filter(pk=subject.pk).update(shard=subject.shard)
+        return _pending_step(tenant, verification, name, resumed=resumed)
+
+
+def _image_member(image: VerificationImage | None) -> dict[str, Any] | None:
+    if image is None:
+        return None
+    if image.s3_bucket:
+        s3_object = {"Bucket": image.s3_bucket, "Name": image.s3_name}
+        if image.s3_version:
+            s3_object["Version"] = image.s3_version
+        return {"S3Object": s3_object}
+    return {"Bytes": bytes(image.data or b"")}
+
+
+def shards_of(collections: Iterable[FaceCollection]) -> dict[int, Shard]:
+    thresholds: dict[str, Mapping[str, float]] = {}
+    shards = {}
+    for collection in collections:
+        version = collection.face_model_version
+        if version not in thresholds:
+            thresholds[version] = effective_thresholds(face_model_version=version)
+        shards[collection.shard] = Shard(collection.shard, collection.collection_id, version, thresholds[version])
+    return shards
+
+
+def _pending_step(tenant: Tenant, verification: Verification, name: str, *, resumed: bool) -> PendingStep:
+    needs = NEEDS[name]
+    subject = verification.subject
+    loaded: dict[str, Any] = {}
+    if needs & {"selfie", "document"}:
+        roles = [ImageRole.SELFIE] + ([ImageRole.ID_DOCUMENT] if "document" in needs else [])
+        images = {i.role: i for i in VerificationImage.objects.filter(verification=verification, role__in=roles)}
+        selfie = _image_member(images.get(ImageRole.SELFIE))
+        if selfie is None:
+            raise RuntimeError(f"Verification {verification.public_id} has no selfie.")
+        loaded |= {"selfie": selfie, "document": _image_member(images.get(ImageRole.ID_DOCUMENT))}
+    if "consent" in needs:
+        loaded["consent_active"] = subject is not None and consent_active(subject=subject) is not None
+    if "thresholds" in needs:
+        loaded["thresholds"] = effective_thresholds()
+    if "settings" in needs:
+        loaded["duplicate_action"] = verification_settings().duplicate_action
+    if "shards" in needs:
+        shards = shards_of(FaceCollection.objects.order_by("shard"))
+        loaded["shards"] = tuple(shards.values())
+        faces = list(Face.objects.filter(subject=subject).select_related("collection")) if subject else []
+        active = next((face for face in faces if face.status == FaceStatus.ACTIVE), None)
+        if active is not None and verification.type != VerificationType.REGISTRATION:
+            loaded["target"] = next(
+                (s for s in shards.values() if s.collection_id == active.collection.collection_id), None
+            )
+        elif subject is not None and subject.shard is not None:
+            loaded["target"] = shards.get(subject.shard)
+        if "faces" in needs:
+            loaded |= {
+                "active_face_id": active.face_id if active is not None else None,
+                "known_face_ids": tuple(face.face_id for face in faces),
+                "retired_face_ids": tuple(face.face_id for face in faces if face.status == FaceStatus.RETIRED),
+            }
+    return PendingStep(
+        tenant_id=tenant.pk,
+        verification_id=verification.pk,
+        verification_public_id=verification.public_id,
+        type=verification.type,
+        name=name,
+        resumed=resumed,
+        subject_public_id=subject.public_id if subject is not None else None,
+        **loaded,
+    )

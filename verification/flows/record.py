@@ -1,0 +1,179 @@
+"""Record: a step's outcome, the face changes it implies and the final state, in one short transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.identity import resource
+from audit.recording import record_system_event
+from tenants.models import Tenant
+from tenants.scope import require_scope, scope_database
+from verification.flows import (
+    FLOWS,
+    VERIFICATION_SOURCE,
+    PendingStep,
+    StepAlreadyRecorded,
+    StepOutcome,
+)
+from verification.models import (
+    Face,
+    FaceStatus,
+    ImageRole,
+    StepStatus,
+    Verification,
+    VerificationImage,
+    VerificationStatus,
+    VerificationStep,
+)
+from vision.models import FaceCollection
+
+
+def verification_step_record(*, tenant: Tenant, step: PendingStep, outcome: StepOutcome) -> Verification:
+    """Write the step's outcome and its consequences; finish the verification on failure or after the last step.
+
+    Raises ``StepAlreadyRecorded`` when another attempt got there first (the caller then undoes
+    what this attempt did in the engine).
+    """
+    require_scope(tenant)
+    now = timezone.now()
+    with transaction.atomic(using=scope_database()):
+        verification = (
+            Verification.objects.select_for_update(of=("self",)).select_related("subject").get(pk=step.verification_id)
+        )
+        row = VerificationStep.objects.get(verification=verification, name=step.name)
+        if verification.is_final or row.status != StepStatus.RUNNING:
+            raise StepAlreadyRecorded(f"{verification.public_id}: step {step.name} is already recorded.")
+        row.status = StepStatus.PASSED if outcome.passed else StepStatus.FAILED
+        row.reason_code = outcome.reasons[0]["code"] if outcome.reasons else ""
+        row.result = outcome.result
+        row.finished_at = now
+        row.save(update_fields=["status", "reason_code", "result", "finished_at"])
+        details: dict[str, Any] = {}
+        if outcome.passed and step.name == "index":
+            details["faceId"] = _record_indexed_face(tenant, verification, step, outcome, now)
+        if outcome.passed and step.name == "delete_old_face":
+            details["deletedFaceIds"] = list(step.retired_face_ids)
+            Face.objects.filter(subject=verification.subject, face_id__in=step.retired_face_ids).update(
+                status=FaceStatus.DELETED, deleted_at=now
+            )
+        if outcome.matches:
+            verification.matches = _ranked_subjects(outcome.matches)
+        _record_step_event(tenant, verification, row, details)
+        flow = FLOWS[verification.type]
+        if not outcome.passed:
+            reasons = [{"code": r["code"], "step": step.name, "detail": r["detail"]} for r in outcome.reasons]
+            _finish(tenant, verification, outcome.failed_status, reasons, now)
+        elif step.name == flow[-1]:
+            _finish(tenant, verification, VerificationStatus.APPROVED, [], now)
+        else:
+            verification.save(update_fields=["matches", "updated_at"])
+    return verification
+
+
+def _record_indexed_face(
+    tenant: Tenant, verification: Verification, step: PendingStep, outcome: StepOutcome, now: Any
+) -> str:
+    """The new face becomes the subject's active one; a photo update retires the old one in the same transaction."""
+    assert step.target is not None
+    assert outcome.indexed_face_id is not None
+    assert verification.subject is not None
+    Face.objects.filter(subject=verification.subject, status=FaceStatus.ACTIVE).update(
+        status=FaceStatus.RETIRED, retired_at=now
+    )
+    selfie = VerificationImage.objects.filter(verification=verification, role=ImageRole.SELFIE).first()
+    face = Face.objects.create(
+        tenant=tenant,
+        subject=verification.subject,
+        collection=FaceCollection.objects.get(collection_id=step.target.collection_id),
+        face_id=outcome.indexed_face_id,
+        face_model_version=outcome.face_model_version,
+        image_location=selfie.location if selfie is not None else "",
+    )
+    verification.face = face
+    verification.save(update_fields=["face", "updated_at"])
+    return face.face_id
+
+
+def _ranked_subjects(matches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each matched subject once, at its best similarity, best first; only faces Verity holds as active."""
+    subjects = dict(
+        Face.objects.filter(face_id__in=[m["face_id"] for m in matches], status=FaceStatus.ACTIVE).values_list(
+            "face_id", "subject__public_id"
+        )
+    )
+    best: dict[str, float] = {}
+    for match in matches:
+        subject = subjects.get(match["face_id"])
+        if subject is not None and match["similarity"] > best.get(subject, -1.0):
+            best[subject] = match["similarity"]
+    return [{"subject_id": s, "similarity": v} for s, v in sorted(best.items(), key=lambda item: -item[1])]
+
+
+def _record_step_event(
+    tenant: Tenant, verification: Verification, row: VerificationStep, details: dict[str, Any]
+) -> None:
+    record_system_event(
+        tenant=tenant,
+        event_source=VERIFICATION_SOURCE,
+        event_name="RecordVerificationStep",
+        details={
+            "verificationId": verification.public_id,
+            "step": row.name,
+            "status": row.status,
+            "reasonCode": row.reason_code,
+            "subjectId": verification.subject.public_id if verification.subject else None,
+            **details,
+        },
+        resources=[_verification_resource(tenant, verification)],
+    )
+
+
+def _verification_resource(tenant: Tenant, verification: Verification) -> Any:
+    return resource(tenant, service="verification", resource_type="verification", resource_id=verification.public_id)
+
+
+def _finish(tenant: Tenant, verification: Verification, status: str, reasons: list[dict[str, str]], now: Any) -> None:
+    """The final state, its audit event, and the uploaded images deleted: they are kept only while needed."""
+    verification.status = status
+    verification.reasons = reasons
+    verification.finished_at = now
+    verification.save(update_fields=["status", "reasons", "matches", "finished_at", "updated_at"])
+    VerificationImage.objects.filter(verification=verification).delete()
+    record_system_event(
+        tenant=tenant,
+        event_source=VERIFICATION_SOURCE,
+        event_name="CompleteVerification",
+        details={
+            "verificationId": verification.public_id,
+            "type": verification.type,
+            "status": status,
+            "subjectId": verification.subject.public_id if verification.subject else None,
+            "reasonCodes": [reason["code"] for reason in reasons],
+        },
+        resources=[_verification_resource(tenant, verification)],
+    )
+
+
+def verification_fail(*, tenant: Tenant, verification_id: int, code: str, detail: str) -> Verification | None:
+    """Give up on an unfinished verification (retries exhausted, or stuck): ``failed`` with a reason."""
+    require_scope(tenant)
+    now = timezone.now()
+    with transaction.atomic(using=scope_database()):
+        verification = (
+            Verification.objects.select_for_update(of=("self",))
+            .select_related("subject")
+            .filter(pk=verification_id)
+            .first()
+        )
+        if verification is None or verification.is_final:
+            return verification
+        running = VerificationStep.objects.filter(verification=verification, status=StepStatus.RUNNING).first()
+        step = running.name if running is not None else ""
+        if running is not None:
+            running.status, running.reason_code, running.finished_at = StepStatus.FAILED, code, now
+            running.save(update_fields=["status", "reason_code", "finished_at"])
+        _finish(tenant, verification, VerificationStatus.FAILED, [{"code": code, "step": step, "detail": detail}], now)
+    return verification
