@@ -21,6 +21,7 @@ from config.api.idempotency import (
 from config.errors import Conflict
 from tenants.models import IdempotencyRecord, Tenant
 from tenants.scope import TenantScopeError, platform_scope, tenant_scope
+from tests.committed import delete_tenant_as_owner, in_own_connection
 from tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +116,86 @@ def test_the_purge_deletes_only_expired_records_of_every_tenant_and_needs_the_pl
     with platform_scope():
         assert idempotency_records_purge() >= 1
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["fresh"]
+
+
+def test_the_services_refuse_to_work_for_a_tenant_other_than_the_scopes(tenant: Tenant) -> None:
+    other = TenantFactory()
+    with tenant_scope(other):
+        for service in (
+            lambda: idempotency_claim(tenant=tenant, key="k", fingerprint="f1"),
+            lambda: idempotency_store(tenant=tenant, key="k", status=201, body=b"", headers={}),
+            lambda: idempotency_release(tenant=tenant, key="k"),
+        ):
+            with pytest.raises(TenantScopeError):
+                service()
+
+
+def test_a_claim_exactly_as_old_as_the_timeout_is_still_in_progress(
+    tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = timezone.now()
+    monkeypatch.setattr("config.api.idempotency.timezone.now", lambda: now)
+    assert idempotency_claim(tenant=tenant, key="k", fingerprint="f1") is None
+    IdempotencyRecord.objects.filter(key="k").update(created_at=now - CLAIM_TIMEOUT)
+
+    with pytest.raises(Conflict, match="still being processed; retry shortly") as refused:
+        idempotency_claim(tenant=tenant, key="k", fingerprint="f1")
+    assert refused.value.code == "idempotency_in_progress"
+
+
+def test_an_outcome_exactly_as_old_as_the_ttl_is_still_replayed(
+    tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = timezone.now()
+    monkeypatch.setattr("config.api.idempotency.timezone.now", lambda: now)
+    _finish(tenant, "k")
+    IdempotencyRecord.objects.filter(key="k").update(
+        created_at=now - timedelta(hours=settings.VERITY_IDEMPOTENCY_TTL_HOURS)
+    )
+
+    record = idempotency_claim(tenant=tenant, key="k", fingerprint="f1")
+    assert record is not None
+    assert bytes(record.response_body) == b"first"
+
+
+def test_storing_or_releasing_one_key_leaves_the_other_claims_alone(tenant: Tenant) -> None:
+    for key in ("k1", "k2", "k3"):
+        assert idempotency_claim(tenant=tenant, key=key, fingerprint="f1") is None
+
+    idempotency_store(tenant=tenant, key="k1", status=201, body=b"one", headers={})
+    idempotency_release(tenant=tenant, key="k3")
+
+    pending = dict(IdempotencyRecord.objects.values_list("key", "response_status"))
+    assert pending == {"k1": 201, "k2": None}
+
+
+def test_a_stored_outcome_is_never_overwritten_by_a_later_store(tenant: Tenant) -> None:
+    _finish(tenant, "k", body=b"first")
+
+    idempotency_store(tenant=tenant, key="k", status=500, body=b"second", headers={})
+
+    record = IdempotencyRecord.objects.get(key="k")
+    assert (record.response_status, bytes(record.response_body)) == (201, b"first")
+
+
+def test_a_claim_lost_to_a_concurrent_request_answers_as_that_request_stands(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another request inserts and commits the key between this one's look and its own insert."""
+    tenant_id = in_own_connection(lambda: TenantFactory().pk)
+    create = IdempotencyRecord.objects.create
+
+    def the_other_request_claims_first() -> None:
+        with tenant_scope(tenant_id):
+            create(tenant_id=tenant_id, key="k", request_fingerprint="f1")
+
+    def beaten(**fields: object) -> IdempotencyRecord:
+        in_own_connection(the_other_request_claims_first)
+        return create(**fields)  # refused: the key is taken
+
+    monkeypatch.setattr(IdempotencyRecord.objects, "create", beaten)
+    try:
+        tenant = Tenant.objects.get(pk=tenant_id)
+        with tenant_scope(tenant), pytest.raises(Conflict) as refused:
+            idempotency_claim(tenant=tenant, key="k", fingerprint="f1")
+        assert refused.value.code == "idempotency_in_progress"
+    finally:
+        delete_tenant_as_owner(tenant_id)
