@@ -138,7 +138,9 @@ def test_a_claim_exactly_as_old_as_the_timeout_is_still_in_progress(
     assert idempotency_claim(tenant=tenant, key="k", fingerprint="f1") is None
     IdempotencyRecord.objects.filter(key="k").update(created_at=now - CLAIM_TIMEOUT)
 
-    with pytest.raises(Conflict, match="still being processed; retry shortly") as refused:
+    with pytest.raises(
+        Conflict, match=r"^A request with this Idempotency-Key is still being processed; retry shortly\.$"
+    ) as refused:
         idempotency_claim(tenant=tenant, key="k", fingerprint="f1")
     assert refused.value.code == "idempotency_in_progress"
 
