@@ -9,3 +9,4 @@ class ModerationConfig(AppConfig):
 
     def ready(self) -> None:
         import moderation.api  # noqa: F401 - declares its actions' audit redaction rules, in every process
+        import moderation.review_api  # noqa: F401 - likewise

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
 from config.errors import NotFound
@@ -64,6 +66,24 @@ def results_to_collect(*, now: datetime) -> QuerySet[ModerationResult]:
 
 def result_for_job(*, job_id: str) -> ModerationResult | None:
     return ModerationResult.objects.filter(job_id=job_id).first()
+
+
+def review_get(*, public_id: str) -> ReviewTask:
+    task = ReviewTask.objects.select_related("result__policy", "assignee", "decided_by").filter(public_id=public_id)
+    found = task.first()
+    if found is None:
+        raise NotFound(f"No review task {public_id!r}.")
+    return found
+
+
+def review_list(*, status: str = ReviewStatus.OPEN) -> QuerySet[ReviewTask]:
+    """The tenant's review tasks in one status (open: the queue), with what a reviewer sees."""
+    return ReviewTask.objects.filter(status=status).select_related("result__policy", "assignee", "decided_by")
+
+
+def reviewer_find(*, tenant: Tenant, username: str) -> Any | None:
+    """The tenant's staff user ``username`` (None when there is none); the review services check the role."""
+    return get_user_model().objects.filter(username=username, membership__tenant=tenant).first()
 
 
 def review_queue() -> QuerySet[ReviewTask]:

@@ -231,6 +231,41 @@ def moderation_detail_case(media: str) -> ApiCase:
     return case
 
 
+def _review_task(tenant: Tenant) -> ReviewTask:
+    result = _moderation_result(tenant)
+    with tenant_scope(tenant):
+        return ReviewTask.objects.get(result=result)
+
+
+def review_list_case(alice: Caller, bob: Caller) -> None:
+    task = _review_task(alice.tenant)
+    assert [r["id"] for r in alice.client.get("/v1/reviews").json()["results"]] == [task.public_id]
+    assert bob.client.get("/v1/reviews").json()["results"] == []
+
+
+def review_detail_case(alice: Caller, bob: Caller) -> None:
+    task = _review_task(alice.tenant)
+    assert alice.client.get(f"/v1/reviews/{task.public_id}").status_code == 200
+    _assert_same_as_missing(bob, f"/v1/reviews/{task.public_id}", "/v1/reviews/rev_doesnotexist000000000000")
+
+
+def review_action_case(action: str) -> ApiCase:
+    """Bob's reviewer cannot claim or decide Alice's task: it is as missing as an unknown id, and untouched."""
+
+    def case(alice: Caller, bob: Caller) -> None:
+        task = _review_task(alice.tenant)
+        reviewer = MembershipFactory(tenant=bob.tenant, role=Role.REVIEWER).user.get_username()
+        body = {"reviewer": reviewer, "decision": "approve"} if action == "decision" else {"reviewer": reviewer}
+        for review_id in (task.public_id, "rev_doesnotexist000000000000"):
+            response = bob.client.post(f"/v1/reviews/{review_id}/{action}", body, format="json")
+            assert (response.status_code, response.json()["code"]) == (404, "not_found")
+        with tenant_scope(alice.tenant):
+            untouched = ReviewTask.objects.get(pk=task.pk)
+        assert (untouched.assignee_id, untouched.status) == (None, "open")
+
+    return case
+
+
 def tenant_neutral(path: str) -> ApiCase:
     """A platform route: it answers every tenant, and names none of them."""
 
@@ -261,6 +296,10 @@ API_CASES: dict[str, ApiCase] = {
     "moderation-image-detail": moderation_detail_case("images"),
     "moderation-video-list": moderation_list_case("videos"),
     "moderation-video-detail": moderation_detail_case("videos"),
+    "review-list": review_list_case,
+    "review-detail": review_detail_case,
+    "review-claim": review_action_case("claim"),
+    "review-decision": review_action_case("decision"),
     # The digest signing keys are deployment-wide (audit.models.SigningKey), like CloudTrail's.
     "audit-public-keys": tenant_neutral("/v1/audit/public-keys"),
     "schema": tenant_neutral("/v1/schema"),
