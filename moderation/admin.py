@@ -12,8 +12,11 @@ from typing import Any, ClassVar
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -23,14 +26,15 @@ from audit.storage import download_link
 from config.errors import DomainError
 from moderation.models import Decision, ModerationPolicy, ModerationResult, ReviewStatus, ReviewTask
 from moderation.policies import default_rules, validate_rules
-from moderation.selectors import policy_get
+from moderation.selectors import moderation_stats, policy_get
 from moderation.services.policies import policy_put
 from moderation.services.reviews import review_task_claim, review_task_decide
+from moderation.stats_api import DEFAULT_PERIOD, review_sla, stats_document
 from moderation.taxonomy import TAXONOMY_VERSION
 from tenants.admin import TenantOwnedAdmin, TenantOwnedForm
 from tenants.admin_site import domain_errors_as_form_errors
 from tenants.models import Role, Tenant
-from tenants.scope import current_tenant_id
+from tenants.scope import TenantScopeError, current_tenant_id
 
 IMAGE_LINK_SECONDS = 300
 
@@ -112,6 +116,45 @@ class ModerationResultAdmin(TenantOwnedAdmin):
     @admin.display(description="labels")
     def label_table(self, result: ModerationResult) -> SafeString:
         return _labels_html(result.labels)
+
+    def get_urls(self) -> list[URLPattern]:
+        stats = path("stats/", self.admin_site.admin_view(self.stats_view), name="moderation_stats")
+        return [stats, *super().get_urls()]
+
+    def stats_view(self, request: HttpRequest) -> HttpResponse:
+        """The tenant's last 30 days: what /v1/moderation/stats answers, as charts."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            current_tenant_id()
+        except TenantScopeError as exc:  # an operator: statistics are a tenant's
+            raise PermissionDenied from exc
+        now = timezone.now()
+        stats = moderation_stats(start=now - DEFAULT_PERIOD, end=now, now=now, sla=review_sla())
+        document = stats_document(stats)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Moderation statistics",
+            "stats": document,
+            "outcome_bars": _bars(document["outcomes"].items()),
+            "decision_bars": _bars(
+                (f"{row['category'] or 'none'} · {row['decision']}", row["count"]) for row in document["decisions"]
+            ),
+            "review_bars": _bars(
+                (f"{row['category']} · {verdict}", row[verdict])
+                for row in document["reviews"]
+                for verdict in ("approved", "rejected")
+            ),
+        }
+        return TemplateResponse(request, "admin/moderation/stats.html", context)
+
+
+def _bars(rows: Any) -> list[dict[str, Any]]:
+    """Label, value and width (percent of the largest) of each bar of a chart."""
+    rows = list(rows)
+    largest = max((value for _, value in rows), default=0) or 1
+    return [{"label": label, "value": value, "width": round(100 * value / largest, 1)} for label, value in rows]
 
 
 def _labels_html(labels: list[dict[str, Any]]) -> SafeString:

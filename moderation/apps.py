@@ -8,5 +8,6 @@ class ModerationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        import moderation.api  # noqa: F401 - declares its actions' audit redaction rules, in every process
-        import moderation.review_api  # noqa: F401 - likewise
+        import moderation.api
+        import moderation.review_api
+        import moderation.stats_api  # noqa: F401 - likewise

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Count, Min, QuerySet
 
 from config.errors import NotFound
-from moderation.models import ModerationPolicy, ModerationResult, ReviewStatus, ReviewTask
+from moderation.models import Decision, ModerationPolicy, ModerationResult, ResultStatus, ReviewStatus, ReviewTask
 from moderation.policies import default_rules
 from tenants.models import Tenant
 
@@ -89,3 +90,52 @@ def reviewer_find(*, tenant: Tenant, username: str) -> Any | None:
 def review_queue() -> QuerySet[ReviewTask]:
     """Open tasks, oldest first."""
     return ReviewTask.objects.filter(status=ReviewStatus.OPEN).select_related("result").order_by("created_at")
+
+
+@dataclass(frozen=True)
+class ModerationStats:
+    """What a tenant admin tunes thresholds with, for results created in [start, end)."""
+
+    start: datetime
+    end: datetime
+    # (driving category, decision) → results: approvals have no driving category.
+    decisions: dict[tuple[str, str], int]
+    failed: int
+    open_reviews: int
+    oldest_open_seconds: int | None
+    overdue_reviews: int
+    # driving category → (approved, rejected) by reviewers, for tasks decided in [start, end).
+    reviews: dict[str, tuple[int, int]]
+
+    def outcomes(self) -> dict[str, int]:
+        totals = {decision: 0 for decision in Decision.values}
+        for (_, decision), count in self.decisions.items():
+            totals[decision] += count
+        return totals
+
+
+def moderation_stats(*, start: datetime, end: datetime, now: datetime, sla: timedelta) -> ModerationStats:
+    results = ModerationResult.objects.filter(created_at__gte=start, created_at__lt=end)
+    # order_by(): no default ordering may join the GROUP BY.
+    decided = results.filter(status=ResultStatus.SUCCEEDED).order_by().values_list("driving_category", "decision")
+    queue = ReviewTask.objects.filter(status=ReviewStatus.OPEN)
+    oldest = queue.aggregate(oldest=Min("created_at"))["oldest"]
+    reviewed = ReviewTask.objects.filter(status=ReviewStatus.DECIDED, decided_at__gte=start, decided_at__lt=end)
+    reviews: dict[str, tuple[int, int]] = {}
+    for category, decision, count in (
+        reviewed.order_by().values_list("result__driving_category", "decision").annotate(count=Count("id"))
+    ):
+        approved, rejected = reviews.get(category, (0, 0))
+        reviews[category] = (
+            (approved + count, rejected) if decision == Decision.APPROVE else (approved, rejected + count)
+        )
+    return ModerationStats(
+        start=start,
+        end=end,
+        decisions={(category, decision): count for category, decision, count in decided.annotate(count=Count("id"))},
+        failed=results.filter(status=ResultStatus.FAILED).count(),
+        open_reviews=queue.count(),
+        oldest_open_seconds=None if oldest is None else int((now - oldest).total_seconds()),
+        overdue_reviews=queue.filter(created_at__lt=now - sla).count(),
+        reviews=reviews,
+    )

@@ -231,6 +231,14 @@ def moderation_detail_case(media: str) -> ApiCase:
     return case
 
 
+def moderation_stats_case(alice: Caller, bob: Caller) -> None:
+    _moderation_result(alice.tenant)
+    assert alice.client.get("/v1/moderation/stats").json()["outcomes"]["review"] == 1
+    bobs = bob.client.get("/v1/moderation/stats").json()
+    assert bobs["outcomes"] == {"approve": 0, "review": 0, "reject": 0, "failed": 0}
+    assert (bobs["decisions"], bobs["queue"]["open"]) == ([], 0)
+
+
 def _review_task(tenant: Tenant) -> ReviewTask:
     result = _moderation_result(tenant)
     with tenant_scope(tenant):
@@ -296,6 +304,7 @@ API_CASES: dict[str, ApiCase] = {
     "moderation-image-detail": moderation_detail_case("images"),
     "moderation-video-list": moderation_list_case("videos"),
     "moderation-video-detail": moderation_detail_case("videos"),
+    "moderation-stats": moderation_stats_case,
     "review-list": review_list_case,
     "review-detail": review_detail_case,
     "review-claim": review_action_case("claim"),
