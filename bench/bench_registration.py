@@ -226,13 +226,18 @@ class _Quiet(WSGIRequestHandler):
         pass
 
 
+def serve_app() -> tuple[WSGIServer, str]:
+    """The WSGI app served from a thread of this process; (server, base URL of /v1)."""
+    server = make_server("127.0.0.1", 0, WSGIHandler(), server_class=_PooledWSGIServer, handler_class=_Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/v1"
+
+
 def http_registrations(tenant: Tenant, runs: int) -> tuple[list[float], list[float]]:
     """(end-to-end ms, engine ms) per registration over HTTP, the task run by an in-process worker."""
     with tenant_scope(tenant):
         token = apikey_create(tenant=tenant, name="bench").token
-    server = make_server("127.0.0.1", 0, WSGIHandler(), server_class=_PooledWSGIServer, handler_class=_Quiet)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server, url = serve_app()
     worker = ThreadPoolExecutor(max_workers=1)
     finished: dict[int, Future[float]] = {}
     engine_ms: dict[int, float] = {}

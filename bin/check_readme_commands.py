@@ -42,6 +42,7 @@ EXTRA_ARGUMENTS = {
     "bench.bench_audit_export": ["--records", "500"],
     "bench.bench_registration": ["--runs", "2"],
     "bench.bench_registration_load": ["--seconds", "5", "--clients", "1"],
+    "bench.bench_moderation": ["--runs", "2", "--video-seconds", "5"],
 }
 # Output each command must print (a regular expression), beyond exiting 0.
 EXPECTED_OUTPUT = {
