@@ -79,8 +79,15 @@ def register_event(
     response: Spec | None = None,
     details: Spec | None = None,
 ) -> None:
-    """Declare what ``(event_source, event_name)`` keeps; ``event_name="*"`` covers the whole source."""
-    _rules[(event_source, event_name)] = EventRules(request=request, response=response, details=details)
+    """Declare what ``(event_source, event_name)`` keeps; ``event_name="*"`` covers the whole source.
+
+    Declaring other rules for a name already declared is refused: a service's event and an API
+    action of the same name would otherwise silently share (and lose) one of their rule sets.
+    """
+    rules = EventRules(request=request, response=response, details=details)
+    declared = _rules.setdefault((event_source, event_name), rules)
+    if declared != rules:
+        raise ValueError(f"{event_source} {event_name} already has other redaction rules.")
 
 
 def register_action(

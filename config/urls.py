@@ -18,6 +18,7 @@ from verification.api import (
     VerificationDetailView,
     VerificationListView,
 )
+from verification.documents_api import DocumentDetailView, DocumentListView
 from vision.metrics import metrics_view
 
 api_v1: list[URLPattern | URLResolver] = [
@@ -27,6 +28,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("subjects/<str:subject_id>/consents", SubjectConsentListView.as_view(), name="subject-consent-list"),
     path("verifications", VerificationListView.as_view(), name="verification-list"),
     path("verifications/<str:verification_id>", VerificationDetailView.as_view(), name="verification-detail"),
+    path("documents", DocumentListView.as_view(), name="document-list"),
+    path("documents/<str:document_id>", DocumentDetailView.as_view(), name="document-detail"),
     path("", include("audit.urls")),
     path("", include("moderation.urls")),
     path("schema", SpectacularAPIView.as_view(), name="schema"),

@@ -210,7 +210,7 @@ class ImageJsonInput(StrictInputSerializer):
         return attrs
 
 
-def _image(value: Any) -> ImageInput | None:
+def image_input(value: Any) -> ImageInput | None:
     if value is None:
         return None
     if isinstance(value, dict):
@@ -269,8 +269,8 @@ class VerificationListView(ApiView):
         verification = verification_create(
             tenant=api_key_of(request).tenant,
             type=fields.pop("type"),
-            selfie=_image(fields.pop("selfie")),  # type: ignore[arg-type]
-            id_document=_image(fields.pop("id_document", None)),
+            selfie=image_input(fields.pop("selfie")),  # type: ignore[arg-type]
+            id_document=image_input(fields.pop("id_document", None)),
             **fields,
         )
         if wait and not transaction.get_connection(scope_database()).in_atomic_block:

@@ -1,4 +1,4 @@
-"""Verification app: subjects and, later, consents, faces and verification flows."""
+"""Verification app: subjects, consents, faces, verification flows and ID documents."""
 
 from django.apps import AppConfig
 
@@ -8,4 +8,5 @@ class VerificationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        import verification.api  # noqa: F401 - declares its actions' audit redaction rules, in every process
+        import verification.api
+        import verification.documents_api  # noqa: F401 - likewise

@@ -258,3 +258,24 @@ class VerificationSettings(TenantOwnedModel):
 
     def __str__(self) -> str:
         return "Verification settings"
+
+
+class Document(TenantOwnedModel):
+    """An ID document page read with DetectText: its lines and its parsed MRZ.
+
+    ``lines`` and ``mrz`` are personal data: returned to the tenant, never logged, and audited
+    only as counts and check results.
+    """
+
+    public_id = models.CharField(max_length=32, unique=True, default=partial(public_id, "doc"), editable=False)
+    lines = models.JSONField(default=list, blank=True)
+    mrz = models.JSONField(null=True, blank=True)
+    problems = models.JSONField(default=list, blank=True)  # [{"code", "detail"}]
+    image_sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta(TenantOwnedModel.Meta):
+        indexes = [models.Index(fields=["tenant", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.public_id

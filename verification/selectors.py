@@ -15,6 +15,7 @@ from verification.models import (
     FINAL_STATUSES,
     Consent,
     ConsentPurpose,
+    Document,
     Face,
     FaceStatus,
     Subject,
@@ -127,3 +128,10 @@ def verification_stuck(*, older_than: datetime) -> list[tuple[int, int]]:
         .order_by("updated_at")
         .values_list("tenant_id", "pk")
     )
+
+
+def document_get(*, public_id: str) -> Document:
+    document = Document.objects.filter(public_id=public_id).first()
+    if document is None:
+        raise NotFound(f"No document {public_id!r}.")
+    return document

@@ -116,7 +116,7 @@ class ImageInput:
     s3_version: str = ""
 
 
-def _checked_image(tenant: Tenant, image: ImageInput, role: str) -> dict[str, Any]:
+def checked_image(tenant: Tenant, image: ImageInput, role: str) -> dict[str, Any]:
     """The VerificationImage fields for ``image``, after the checks that need no AWS call."""
     if image.data is not None:
         checked = check_image_bytes(image.data)
@@ -160,9 +160,9 @@ def verification_create(
         raise InvalidInput("A registration needs an id_document image.", code="id_document_required")
     if type != VerificationType.REGISTRATION and id_document is not None:
         raise InvalidInput("Only a registration takes an id_document.", code="unexpected_id_document")
-    images = [_checked_image(tenant, selfie, ImageRole.SELFIE)]
+    images = [checked_image(tenant, selfie, ImageRole.SELFIE)]
     if id_document is not None:
-        images.append(_checked_image(tenant, id_document, ImageRole.ID_DOCUMENT))
+        images.append(checked_image(tenant, id_document, ImageRole.ID_DOCUMENT))
     if subject is not None:
         consent_require(subject=subject)
         registered = face_active(subject=subject) is not None

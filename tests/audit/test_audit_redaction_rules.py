@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from audit.identity import HIDDEN
 from audit.models import AuditEvent
-from audit.redaction import api_actions
+from audit.redaction import HIDE, KEEP, api_actions, register_event
 from tenants.scope import tenant_scope
 from tests.conftest import Caller
 
@@ -75,3 +75,12 @@ def test_a_process_that_never_loads_the_urls_knows_the_api_rules() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert set(result.stdout.split()) == routed_policy_actions()
+
+
+def test_other_rules_for_a_name_already_declared_are_refused() -> None:
+    """A service event and an API action of one name must not silently share one set of rules."""
+    register_event("test.verity.local", "TwiceDeclared", request={"id": KEEP})
+    register_event("test.verity.local", "TwiceDeclared", request={"id": KEEP})  # the same again: fine
+
+    with pytest.raises(ValueError, match="already has other redaction rules"):
+        register_event("test.verity.local", "TwiceDeclared", request={"image": HIDE})

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.stub import Stubber
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.db.models import Model
@@ -29,6 +30,7 @@ from audit.exports import export_request
 from audit.identity import system_identity
 from audit.models import AuditEvent, AuditExport, AuditSettings
 from audit.recording import record_event
+from config.aws import aws_client
 from moderation.models import ModerationPolicy, ModerationResult, ReviewTask
 from moderation.policies import default_rules
 from tenants.models import Role, Tenant, Threshold
@@ -192,6 +194,30 @@ def audit_export_detail_case(alice: Caller, bob: Caller) -> None:
     _assert_same_as_missing(bob, f"/v1/audit/exports/{alices['id']}", "/v1/audit/exports/exp_doesnotexist0000000000")
 
 
+def _read_document(caller: Caller, idempotency_key: str) -> Any:
+    """POST /v1/documents with DetectText answered by a Stubber."""
+    with Stubber(aws_client("rekognition", caller.tenant.region)) as stub:
+        stub.add_response("detect_text", {"TextDetections": [{"DetectedText": "UTOPIA", "Type": "LINE", "Id": 0}]})
+        image = {"bytes": base64.b64encode(FACE_PHOTO.read_bytes()).decode()}
+        return caller.client.post(
+            "/v1/documents", {"image": image}, format="json", headers={"Idempotency-Key": idempotency_key}
+        )
+
+
+def document_list_case(alice: Caller, bob: Caller) -> None:
+    # POST only: the same Idempotency-Key must not replay the other tenant's document.
+    alices, bobs = _read_document(alice, "page-1"), _read_document(bob, "page-1")
+    assert alices.status_code == bobs.status_code == 201
+    assert "Idempotent-Replayed" not in bobs
+    assert bobs.json()["id"] != alices.json()["id"]
+
+
+def document_detail_case(alice: Caller, bob: Caller) -> None:
+    alices = _read_document(alice, "page-2").json()["id"]
+    assert alice.client.get(f"/v1/documents/{alices}").status_code == 200
+    _assert_same_as_missing(bob, f"/v1/documents/{alices}", "/v1/documents/doc_doesnotexist000000000000")
+
+
 def _moderation_result(tenant: Tenant, media_type: str = "image") -> ModerationResult:
     """A decided result of ``tenant``'s, sent to review, written as the services write it."""
     with tenant_scope(tenant):
@@ -299,6 +325,8 @@ API_CASES: dict[str, ApiCase] = {
     "audit-event-detail": audit_event_detail_case,
     "audit-export-list": audit_export_list_case,
     "audit-export-detail": audit_export_detail_case,
+    "document-list": document_list_case,
+    "document-detail": document_detail_case,
     "moderation-policy": moderation_policy_case,
     "moderation-image-list": moderation_list_case("images"),
     "moderation-image-detail": moderation_detail_case("images"),
@@ -321,6 +349,7 @@ def test_every_api_route_has_a_cross_tenant_case() -> None:
 
 
 @pytest.mark.parametrize("route", sorted(API_CASES))
+@pytest.mark.usefixtures("fake_credentials")  # for the engine calls a Stubber answers
 def test_another_tenants_key_cannot_reach_the_object(route: str) -> None:
     API_CASES[route](make_caller(), make_caller())
 
