@@ -145,7 +145,9 @@ def main() -> None:
     reset_clients()
     python = sys.executable
     web_options = ["--workers", str(args.web_workers)]
-    worker_options = ["--concurrency", str(args.concurrency), "--queues", environment["VERITY_CELERY_QUEUE"]]
+    queue = environment["VERITY_CELERY_QUEUE"]
+    # A node name of its own: a worker of `make run` on the same broker already holds celery@<host>.
+    worker_options = ["--concurrency", str(args.concurrency), "--queues", queue, "--hostname", f"{queue}@%h"]
     processes = [
         start(
             [python, "manage.py", "rekognition_local", "--port", str(engine_port)], environment, run_dir / "engine.log"
