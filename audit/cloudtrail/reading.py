@@ -65,12 +65,17 @@ def check_gzip(path: Path, *, keep_content: bool = False) -> GzipCheck:
                     trailing += len(chunk)
                     continue
                 pending = chunk
-                while pending:
+                # Once the stream has ended, zlib leaves what follows in unconsumed_tail for every
+                # further call (and appends it to unused_data each time): stop, or loop for ever.
+                while pending and not inflater.eof:
                     output = inflater.decompress(pending, _CHUNK)
                     sha256.update(output)
                     if keep_content:
                         parts.append(output)
                     pending = inflater.unconsumed_tail
+                if inflater.eof:
+                    trailing += len(inflater.unused_data)  # what followed the stream in this chunk
+            ended_before_flush = inflater.eof
             tail = inflater.flush()
     except (OSError, zlib.error) as error:
         return GzipCheck(None, 0, f"cannot read as gzip: {error}")
@@ -78,7 +83,8 @@ def check_gzip(path: Path, *, keep_content: bool = False) -> GzipCheck:
         return GzipCheck(None, 0, "gzip stream is truncated")
     sha256.update(tail)
     parts.append(tail)
-    trailing += len(inflater.unused_data)
+    if not ended_before_flush:
+        trailing += len(inflater.unused_data)
     content = b"".join(parts) if keep_content else None
     return GzipCheck(sha256.hexdigest(), trailing, None, content)
 
