@@ -109,7 +109,8 @@ class _Validator:
     def _load_public_keys(self, trusted: Iterable[Mapping[str, Any]] | None) -> None:
         source = PUBLIC_KEYS_KEY if trusted is None else "<trusted public keys>"
         if trusted is not None:
-            entries: Any = list(trusted)
+            # A JSON object or text read from a trusted file is not a key list: refused below.
+            entries: Any = trusted if isinstance(trusted, str | bytes | Mapping) else list(trusted)
         else:
             try:
                 entries = json.loads((self._root / PUBLIC_KEYS_KEY).read_bytes())

@@ -111,3 +111,85 @@ def test_the_command_line_takes_a_range_a_bucket_and_trusted_keys(trail: Trail, 
     assert main([*arguments, *in_range]) == 0
     assert main(arguments) == 1
     assert main([*arguments[:3], *in_range, "--bucket", "someone-elses"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "detail"),
+    [
+        (None, "no public-keys.json in the export"),
+        ("{not json", "not JSON: "),
+        ("{}", "not a list of keys"),
+        ('[{"Fingerprint": "f"}]', "entry 0: "),
+    ],
+)
+def test_a_bad_public_key_file_says_what_is_wrong(trail: Trail, content: str | None, detail: str) -> None:
+    keys = trail.path("public-keys.json")
+    if content is None:
+        keys.unlink()
+    else:
+        keys.write_text(content)
+
+    found = [f for f in validate_export(trail.root).findings if f.kind == FindingKind.PUBLIC_KEYS_INVALID]
+
+    assert [finding.file for finding in found] == ["public-keys.json"]
+    assert found[0].detail.startswith(detail)
+
+
+def test_a_trusted_key_file_that_is_not_a_list_is_refused_and_named_as_the_trusted_keys(
+    trail: Trail, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    trusted = tmp_path / "trusted-keys.json"
+    trusted.write_text('{"Fingerprint": "f"}')
+
+    assert main([str(trail.root), "--public-keys", str(trusted)]) == 1
+
+    assert "INVALID\tpublic_keys_invalid\t<trusted public keys>\tnot a list of keys" in capsys.readouterr().out
+
+
+def test_a_log_entry_hashed_with_another_algorithm_is_malformed(trail: Trail) -> None:
+    digest = trail.digest(0)
+    log_key = digest["logFiles"][0]["s3Object"]
+    digest["logFiles"][0]["hashAlgorithm"] = "MD5"
+    key = _rewrite(trail, 0, logFiles=digest["logFiles"])
+
+    assert (FindingKind.MALFORMED, key, f"{log_key}: hashAlgorithm is not SHA-256") in detailed(
+        validate_export(trail.root)
+    )
+
+
+def test_a_log_entry_naming_another_bucket_is_moved(trail: Trail) -> None:
+    digest = trail.digest(0)
+    log_key = digest["logFiles"][0]["s3Object"]
+    digest["logFiles"][0]["s3Bucket"] = "someone-elses"
+    key = _rewrite(trail, 0, logFiles=digest["logFiles"])
+
+    assert (FindingKind.MOVED, log_key, f"{key} lists it in bucket someone-elses") in detailed(
+        validate_export(trail.root)
+    )
+
+
+def test_every_damaged_log_is_reported_with_its_hashes(trail: Trail) -> None:
+    first, second = trail.result.log_keys[0], trail.result.log_keys[1]
+    trail.path(first).write_bytes(b"not gzip")
+    write_gzip(trail.path(second), b'{"Records": []}')
+
+    report = validate_export(trail.root)
+
+    malformed = [f for f in report.findings if f.kind == FindingKind.MALFORMED]
+    assert [finding.file for finding in malformed] == [first]
+    [mismatch] = [f for f in report.findings if f.kind == FindingKind.HASH_MISMATCH]
+    expected = next(
+        entry["hashValue"]
+        for index in range(4)
+        for entry in trail.digest(index)["logFiles"]
+        if entry["s3Object"] == second
+    )
+    assert mismatch.file == second
+    assert mismatch.detail.startswith("SHA-256 is ")
+    assert mismatch.detail.endswith(f"recorded {expected}")
+
+
+def test_a_file_no_digest_covers_says_so(trail: Trail) -> None:
+    (trail.root / "notes.txt").write_text("hello")
+
+    assert (FindingKind.UNCOVERED, "notes.txt", "no digest file covers it") in detailed(validate_export(trail.root))
