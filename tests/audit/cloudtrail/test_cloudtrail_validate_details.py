@@ -101,16 +101,18 @@ def test_the_command_line_takes_a_range_a_bucket_and_trusted_keys(trail: Trail, 
     trusted = tmp_path / "trusted-keys.json"
     trusted.write_text(trail.path("public-keys.json").read_text())
     trail.path("public-keys.json").write_text("[]")  # the export's own copy is not the one trusted
-    trail.path(trail.result.digest_keys[0]).unlink()  # outside the range below: not looked at
-    trail.path(trail.result.digest_keys[0] + ".sig").unlink()
+    for outside in (0, 3):  # the digests of 09:00 and 12:00, before and after the range below
+        trail.path(trail.result.digest_keys[outside]).unlink()
+        trail.path(trail.result.digest_keys[outside] + ".sig").unlink()
     hour = START.hour
-
-    arguments = [str(trail.root), "--bucket", BUCKET, "--public-keys", str(trusted)]
+    trusting = [str(trail.root), "--public-keys", str(trusted)]
     in_range = ["--start", f"2024-03-01T{hour + 1}:00:00Z", "--end", f"2024-03-01T{hour + 3}:00:00Z"]
 
-    assert main([*arguments, *in_range]) == 0
-    assert main(arguments) == 1
-    assert main([*arguments[:3], *in_range, "--bucket", "someone-elses"]) == 1
+    assert main([*trusting, *in_range, "--bucket", BUCKET]) == 0
+    assert main([*trusting, *in_range, "--bucket", "someone-elses"]) == 1
+    assert main([*trusting, *in_range[:2], "--bucket", BUCKET]) == 1  # no end: the 12:00 digest is missing
+    assert main([*trusting, "--bucket", BUCKET]) == 1
+    assert main([str(trail.root), *in_range, "--bucket", BUCKET]) == 1  # the export's own (empty) key list
 
 
 @pytest.mark.parametrize(
