@@ -23,14 +23,12 @@ from __future__ import annotations
 
 import argparse
 import base64
-import json
 import os
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +40,7 @@ from bench.bench_registration import (
     PHOTOS,
     describe,
     new_tenant,
+    post_json,
     serve_app,
     start_endpoint,
     variant,
@@ -91,21 +90,9 @@ def make_video(seconds: int) -> bytes:
         return path.read_bytes()
 
 
-def post(url: str, token: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    request = urllib.request.Request(  # noqa: S310 - the benchmark's own server
-        f"{url}{path}",
-        data=json.dumps(body).encode(),
-        method="POST",
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request) as response:  # noqa: S310
-        answer: dict[str, Any] = json.loads(response.read())
-        return answer
-
-
 def timed_post(url: str, token: str, image: bytes) -> tuple[float, dict[str, Any]]:
     start = time.perf_counter()
-    answer = post(url, token, "/moderation/images", {"image": base64.b64encode(image).decode()})
+    answer = post_json(url, token, "/moderation/images", {"image": base64.b64encode(image).decode()})
     return (time.perf_counter() - start) * 1000, answer
 
 
@@ -113,7 +100,7 @@ def moderate_video(tenant: Tenant, url: str, token: str, seconds: int) -> tuple[
     key = f"{tenant.storage_prefix}uploads/bench-{time.time_ns()}.mp4"
     aws_client("s3", tenant.region).put_object(Bucket=BUCKET, Key=key, Body=make_video(seconds))
     start = time.perf_counter()
-    created = post(url, token, "/moderation/videos", {"s3_object": {"bucket": BUCKET, "name": key}})
+    created = post_json(url, token, "/moderation/videos", {"s3_object": {"bucket": BUCKET, "name": key}})
     with tenant_scope(tenant):
         result_pk = ModerationResult.objects.get(public_id=created["id"]).pk
     status = created["status"]

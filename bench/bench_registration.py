@@ -226,6 +226,19 @@ class _Quiet(WSGIRequestHandler):
         pass
 
 
+def post_json(url: str, token: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST ``body`` to the benchmark's own server with the API key ``token``; the JSON answer."""
+    request = urllib.request.Request(  # noqa: S310 - the server of this process
+        f"{url}{path}",
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request) as response:  # noqa: S310
+        answer: dict[str, Any] = json.loads(response.read())
+        return answer
+
+
 def serve_app() -> tuple[WSGIServer, str]:
     """The WSGI app served from a thread of this process; (server, base URL of /v1)."""
     server = make_server("127.0.0.1", 0, WSGIHandler(), server_class=_PooledWSGIServer, handler_class=_Quiet)
@@ -266,15 +279,7 @@ def http_registrations(tenant: Tenant, runs: int) -> tuple[list[float], list[flo
     tasks.process_verification.apply_async = run_task  # type: ignore[method-assign]
 
     def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
-        request = urllib.request.Request(  # noqa: S310 - the server of this process
-            f"{url}{path}",
-            data=json.dumps(body).encode(),
-            method="POST",
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request) as response:  # noqa: S310
-            answer: dict[str, Any] = json.loads(response.read())
-            return answer
+        return post_json(url, token, path, body)
 
     totals, engines = [], []
     for run in range(runs):
