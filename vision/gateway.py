@@ -199,7 +199,8 @@ class Gateway:
             else:
                 response = self._send(operation, getattr(client, _method_name(operation)), request, state)
                 if key:
-                    cache.store_result(key, response, ttl=self.settings.cache_ttl)
+                    ttl, owner = self.settings.cache_ttl, self.tenant.public_id
+                    cache.store_result(key, response, ttl=ttl, tenant_key=owner, images=cache.image_digests(redacted))
         except Exception as exc:
             # Recorded whatever went wrong (a bad image, an engine error, Redis down), then re-raised.
             self._finish(operation, redacted if redacted is not None else _redact(params), state, error=exc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 import pytest
@@ -10,6 +11,7 @@ from botocore.stub import Stubber
 from config.errors import DomainError
 from tenants.models import Tenant
 from tests.factories import TenantFactory
+from vision import cache
 from vision.calls import CallRecord
 from vision.gateway import Gateway
 
@@ -65,3 +67,34 @@ def test_failures_are_not_cached(tenant: Tenant, stub: Stubber, photo: bytes) ->
     with pytest.raises(DomainError, match="no"):
         Gateway(tenant).call("DetectText", Image={"Bytes": photo})
     assert Gateway(tenant).call("DetectText", Image={"Bytes": photo})["TextDetections"] == []
+
+
+def test_forgetting_an_image_deletes_every_answer_computed_from_it_and_only_those(
+    tenant: Tenant, stub: Stubber, photo: bytes, make_image: Callable[..., bytes]
+) -> None:
+    """What an erasure relies on: answers are found by image, for one tenant, without a scan."""
+    other_tenant, other_image = TenantFactory(), make_image()
+    calls = [
+        (tenant, "DetectFaces", {"Image": {"Bytes": photo}}),
+        (tenant, "CompareFaces", {"SourceImage": {"Bytes": other_image}, "TargetImage": {"Bytes": photo}}),
+        (tenant, "DetectFaces", {"Image": {"Bytes": other_image}}),
+        (other_tenant, "DetectFaces", {"Image": {"Bytes": photo}}),
+    ]
+    for _, operation, _params in calls:
+        if operation == "DetectFaces":
+            stub.add_response("detect_faces", FACES)
+        else:
+            stub.add_response("compare_faces", {"FaceMatches": [], "UnmatchedFaces": []})
+    for owner, operation, params in calls:
+        Gateway(owner).call(operation, **params)
+
+    deleted = cache.forget_images(tenant_key=tenant.public_id, images=[hashlib.sha256(photo).hexdigest()])
+
+    assert deleted == 2  # the DetectFaces of the photo and the CompareFaces it took part in
+    stub.add_response("detect_faces", FACES)  # asked again, the photo goes to the engine
+    Gateway(tenant).call("DetectFaces", Image={"Bytes": photo})
+    stub.assert_no_pending_responses()
+    # The other image's own answer and the other tenant's answer for the same photo stay cached.
+    Gateway(tenant).call("DetectFaces", Image={"Bytes": other_image})
+    Gateway(other_tenant).call("DetectFaces", Image={"Bytes": photo})
+    assert cache.forget_images(tenant_key=tenant.public_id, images=["0" * 64]) == 0
