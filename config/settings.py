@@ -266,6 +266,7 @@ CELERY_BEAT_SCHEDULE = {
     "audit-digests": {"task": "audit.tasks.digest_all_tenants", "schedule": crontab(minute=6)},
     "audit-retention": {"task": "audit.tasks.purge_all_tenants", "schedule": crontab(hour=3, minute=17)},
     "verification-sweep-stuck": {"task": "verification.tasks.sweep_stuck_verifications", "schedule": 60.0},
+    "verification-resume-erasures": {"task": "verification.tasks.resume_erasures", "schedule": 300.0},
 }
 # A verification no worker has moved for this long is failed with the reason `timeout` (longer
 # than a step's time limit plus its retries' backoff).

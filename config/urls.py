@@ -19,6 +19,7 @@ from verification.api import (
     VerificationListView,
 )
 from verification.documents_api import DocumentDetailView, DocumentListView
+from verification.erasure_api import ConsentWithdrawView, ErasureDetailView, ErasureListView, ErasureReceiptView
 from vision.metrics import metrics_view
 
 api_v1: list[URLPattern | URLResolver] = [
@@ -26,6 +27,14 @@ api_v1: list[URLPattern | URLResolver] = [
     path("subjects", SubjectListView.as_view(), name="subject-list"),
     path("subjects/<str:subject_id>", SubjectDetailView.as_view(), name="subject-detail"),
     path("subjects/<str:subject_id>/consents", SubjectConsentListView.as_view(), name="subject-consent-list"),
+    path(
+        "subjects/<str:subject_id>/consents/<str:consent_id>/withdraw",
+        ConsentWithdrawView.as_view(),
+        name="subject-consent-withdraw",
+    ),
+    path("erasures", ErasureListView.as_view(), name="erasure-list"),
+    path("erasures/<str:erasure_id>", ErasureDetailView.as_view(), name="erasure-detail"),
+    path("erasures/<str:erasure_id>/receipt", ErasureReceiptView.as_view(), name="erasure-receipt"),
     path("verifications", VerificationListView.as_view(), name="verification-list"),
     path("verifications/<str:verification_id>", VerificationDetailView.as_view(), name="verification-detail"),
     path("documents", DocumentListView.as_view(), name="document-list"),

@@ -22,6 +22,7 @@ from config.api.views import ApiView
 from config.metadata import MAX_METADATA_BYTES
 from tenants.authentication import api_key_of
 from tenants.scope import scope_database
+from verification.erasure_api import DELETE_SUBJECT, SubjectEraseMixin
 from verification.models import ConsentMethod, ConsentPurpose, VerificationStatus, VerificationType
 from verification.selectors import (
     MAX_WAIT_SECONDS,
@@ -77,8 +78,8 @@ class SubjectListView(ApiView):
         return self.paginated(subject_list(**self.validated_query(self.Filters, request)), SubjectOutput, request)
 
 
-class SubjectDetailView(ApiView):
-    policy_actions = {"GET": GET_SUBJECT}
+class SubjectDetailView(SubjectEraseMixin, ApiView):
+    policy_actions = {"GET": GET_SUBJECT, "DELETE": DELETE_SUBJECT}
 
     @extend_schema(responses={200: SubjectOutput})
     def get(self, request: Request, subject_id: str) -> Response:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from config.errors import Conflict
+from config.errors import Conflict, NotFound
 
 
 class ConsentRequired(Conflict):
@@ -18,3 +18,18 @@ class SubjectAlreadyRegistered(Conflict):
 
 class SubjectNotRegistered(Conflict):
     code = "subject_not_registered"
+
+
+class SubjectErased(NotFound):
+    """The subject's erasure was requested: it is gone (a 404 with a code that says why), and
+    nothing is processed for it again. Its erasure stays readable, with the receipt."""
+
+    code = "subject_erased"
+
+
+class ConsentAlreadyWithdrawn(Conflict):
+    code = "consent_already_withdrawn"
+
+
+class ErasureNotCompleted(Conflict):
+    code = "erasure_not_completed"

@@ -28,6 +28,9 @@ class Subject(TenantOwnedModel):
     shard = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set when an erasure completed: the row stays, without personal fields, so that its consents,
+    # verifications and erasure receipt keep naming it; nothing biometric runs for it again.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta(TenantOwnedModel.Meta):
         constraints = [
@@ -158,6 +161,9 @@ class Verification(TenantOwnedModel):
     reasons = models.JSONField(default=list, blank=True)  # [{"code", "step", "detail"}]
     matches = models.JSONField(default=list, blank=True)  # identification: [{"subject_id", "similarity"}]
     face = models.ForeignKey(Face, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # What it worked on, kept when its images are deleted at the end (no bytes): [{"role", "sha256",
+    # "location", "version"}], so that an erasure finds the subject's stored objects and cached answers.
+    processed_images = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -276,6 +282,53 @@ class Document(TenantOwnedModel):
 
     class Meta(TenantOwnedModel.Meta):
         indexes = [models.Index(fields=["tenant", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class ErasureReason(models.TextChoices):
+    REQUEST = "request", "Erasure request"
+    CONSENT_WITHDRAWN = "consent_withdrawn", "Consent withdrawn"
+    CONSENT_EXPIRED = "consent_expired", "Consent expired"
+    RETENTION = "retention", "Retention limit reached"
+
+
+class ErasureStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed (retried)"
+
+
+# The stores an erasure empties, in the order it empties them.
+ERASURE_STORES = ("collections", "objects", "cache", "database")
+
+
+class Erasure(TenantOwnedModel):
+    """The erasure of one subject's biometric and personal data, and its signed receipt.
+
+    ``progress`` holds, per store, whether it is done and what was deleted there (counts and ids,
+    never personal data); ``receipt`` the exact bytes of the signed receipt once completed.
+    """
+
+    public_id = models.CharField(max_length=32, unique=True, default=partial(public_id, "era"), editable=False)
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=32, choices=ErasureReason.choices)
+    requested_by = models.CharField(max_length=256)
+    status = models.CharField(max_length=16, choices=ErasureStatus.choices, default=ErasureStatus.PENDING)
+    progress = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=256, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)  # when it was requested
+    started_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    receipt = models.BinaryField(null=True, blank=True, editable=False)
+
+    class Meta(TenantOwnedModel.Meta):
+        constraints = [models.UniqueConstraint(fields=["subject"], name="erasure_one_per_subject")]
+        indexes = [models.Index(fields=["tenant", "status"])]
 
     def __str__(self) -> str:
         return self.public_id

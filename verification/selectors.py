@@ -10,12 +10,14 @@ from django.utils import timezone
 
 from config.errors import NotFound
 from tenants.scope import require_scope
-from verification.errors import ConsentRequired
+from verification.errors import ConsentRequired, SubjectErased
 from verification.models import (
     FINAL_STATUSES,
     Consent,
     ConsentPurpose,
     Document,
+    Erasure,
+    ErasureStatus,
     Face,
     FaceStatus,
     Subject,
@@ -29,15 +31,19 @@ MAX_WAIT_SECONDS = 30
 _WAIT_POLL_SECONDS = 0.1
 
 
-def subject_get(*, public_id: str) -> Subject:
+def subject_get(*, public_id: str, erased: bool = False) -> Subject:
+    """The subject; once its erasure was requested, 404 ``subject_erased`` unless ``erased``."""
     subject = Subject.objects.filter(public_id=public_id).first()
     if subject is None:
         raise NotFound(f"No subject {public_id!r}.")
+    if not erased:
+        subject_not_erased(subject=subject)
     return subject
 
 
 def subject_list(*, external_id: str | None = None) -> QuerySet[Subject]:
-    subjects = Subject.objects.all()
+    """The tenant's subjects, without those whose erasure was requested."""
+    subjects = Subject.objects.exclude(pk__in=Erasure.objects.values("subject_id"))
     if external_id is not None:
         subjects = subjects.filter(external_id=external_id)
     return subjects
@@ -60,8 +66,15 @@ def consent_active(
     )
 
 
+def subject_not_erased(*, subject: Subject) -> None:
+    """``subject_erased`` (404) once the subject's erasure was requested: nothing is processed for it again."""
+    if Erasure.objects.filter(subject=subject).exists():
+        raise SubjectErased(f"Subject {subject.public_id} is erased, or its erasure was requested.")
+
+
 def consent_require(*, subject: Subject, purpose: str = ConsentPurpose.BIOMETRIC_VERIFICATION) -> Consent:
     """The active consent, or ``consent_required`` (409): no biometric operation runs without one."""
+    subject_not_erased(subject=subject)
     consent = consent_active(subject=subject, purpose=purpose)
     if consent is None:
         raise ConsentRequired(
@@ -135,3 +148,36 @@ def document_get(*, public_id: str) -> Document:
     if document is None:
         raise NotFound(f"No document {public_id!r}.")
     return document
+
+
+def erasure_get(*, public_id: str) -> Erasure:
+    erasure = Erasure.objects.filter(public_id=public_id).select_related("subject").first()
+    if erasure is None:
+        raise NotFound(f"No erasure {public_id!r}.")
+    return erasure
+
+
+def erasure_list(*, subject_id: str | None = None, status: str | None = None) -> QuerySet[Erasure]:
+    erasures = Erasure.objects.select_related("subject")
+    if subject_id is not None:
+        erasures = erasures.filter(subject__public_id=subject_id)
+    if status is not None:
+        erasures = erasures.filter(status=status)
+    return erasures
+
+
+def erasures_stalled(*, older_than: datetime) -> list[tuple[int, int]]:
+    """(tenant id, erasure id) of erasures that failed, or are unfinished and untouched since ``older_than``."""
+    require_scope(platform=True)
+    stalled = Erasure.objects.filter(
+        Q(status=ErasureStatus.FAILED)
+        | Q(status__in=[ErasureStatus.PENDING, ErasureStatus.RUNNING], updated_at__lt=older_than)
+    )
+    return list(stalled.values_list("tenant_id", "pk"))
+
+
+def consent_get(*, subject: Subject, public_id: str) -> Consent:
+    consent = Consent.objects.filter(subject=subject, public_id=public_id).select_related("subject").first()
+    if consent is None:
+        raise NotFound(f"No consent {public_id!r} of subject {subject.public_id}.")
+    return consent

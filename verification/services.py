@@ -30,7 +30,7 @@ from verification.models import (
     VerificationImage,
     VerificationType,
 )
-from verification.selectors import consent_require, face_active, subject_get
+from verification.selectors import consent_require, face_active, subject_get, subject_not_erased
 from vision.errors import InvalidS3Object
 from vision.validation import check_image_bytes, check_s3_object
 
@@ -68,6 +68,7 @@ def consent_create(
 ) -> Consent:
     """Record a subject's consent, given now from ``source_ip``."""
     require_scope(tenant)
+    subject_not_erased(subject=subject)
     if purpose not in ConsentPurpose.values:
         raise InvalidInput(f"purpose must be one of {ConsentPurpose.values}.", code="invalid_purpose")
     if method not in ConsentMethod.values:

@@ -22,11 +22,12 @@ from django.utils import timezone
 from config.errors import DomainError, UpstreamUnavailable
 from tenants.models import Tenant
 from tenants.scope import platform_scope, tenant_scope
+from verification.erasure import erasure_attempt_failed, erasure_run
 from verification.flows import StepAlreadyRecorded
 from verification.flows.prepare import verification_step_next
 from verification.flows.record import verification_fail, verification_step_record
 from verification.flows.run import verification_step_run, verification_step_undo
-from verification.selectors import verification_stuck
+from verification.selectors import erasures_stalled, verification_stuck
 from vision.errors import RateLimited
 
 logger = logging.getLogger(__name__)
@@ -104,3 +105,39 @@ def sweep_stuck_verifications() -> int:
                 detail="The verification did not finish in time; create a new one.",
             )
     return len(stuck)
+
+
+ERASURE_MAX_RETRIES = 8
+ERASURE_RESUME_AFTER = timedelta(minutes=15)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=ERASURE_MAX_RETRIES, soft_time_limit=900, time_limit=960)
+def run_erasure(self: object, tenant_id: int, erasure_id: int) -> None:
+    """Run an erasure to its receipt; any failure is noted on it and retried with backoff, and once
+    the retries are spent it stays ``failed`` (visible) until ``resume_erasures`` sets it going."""
+    tenant = Tenant.objects.get(pk=tenant_id)
+    try:
+        with tenant_scope(tenant):
+            erasure_run(tenant=tenant, erasure_id=erasure_id)
+    except Exception as error:
+        code = error.code if isinstance(error, DomainError) else type(error).__name__
+        retries = self.request.retries  # type: ignore[attr-defined]
+        with tenant_scope(tenant):
+            erasure_attempt_failed(
+                tenant=tenant, erasure_id=erasure_id, code=code, final=retries >= ERASURE_MAX_RETRIES
+            )
+        if retries >= ERASURE_MAX_RETRIES:
+            logger.exception("Erasure %s of tenant %s failed", erasure_id, tenant_id)
+            return
+        ceiling = min(RETRY_MAX_SECONDS * 5, RETRY_BASE_SECONDS * 2**retries)
+        raise self.retry(exc=error, countdown=random.uniform(0, ceiling)) from error  # type: ignore[attr-defined]  # noqa: S311
+
+
+@shared_task(acks_late=True)
+def resume_erasures() -> int:
+    """Set going again every erasure that failed or that no worker moved for a while (beat)."""
+    with platform_scope():
+        stalled = erasures_stalled(older_than=timezone.now() - ERASURE_RESUME_AFTER)
+    for tenant_id, erasure_id in stalled:
+        run_erasure.delay(tenant_id, erasure_id)
+    return len(stalled)

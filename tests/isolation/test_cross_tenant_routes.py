@@ -97,6 +97,45 @@ def subject_detail_case(alice: Caller, bob: Caller) -> None:
     alices = alice.client.post("/v1/subjects", {"external_id": "alice-1"}, format="json").json()
     assert alice.client.get(f"/v1/subjects/{alices['id']}").status_code == 200
     _assert_same_as_missing(bob, f"/v1/subjects/{alices['id']}", "/v1/subjects/sub_doesnotexist000000000000")
+    # Bob cannot erase Alice's subject either: a 404, and no erasure requested.
+    assert bob.client.delete(f"/v1/subjects/{alices['id']}").status_code == 404
+    assert alice.client.get("/v1/erasures").json()["results"] == []
+    assert alice.client.get(f"/v1/subjects/{alices['id']}").json()["external_id"] == "alice-1"
+
+
+def subject_consent_withdraw_case(alice: Caller, bob: Caller) -> None:
+    alices = _consenting_subject(alice)
+    consent = alice.client.get(f"/v1/subjects/{alices}/consents").json()["results"][0]["id"]
+    withdrawn = bob.client.post(f"/v1/subjects/{alices}/consents/{consent}/withdraw", {}, format="json")
+    missing = bob.client.post(f"/v1/subjects/{alices}/consents/con_doesnotexist0000000000/withdraw", {}, format="json")
+    assert withdrawn.status_code == missing.status_code == 404
+    assert alice.client.get(f"/v1/subjects/{alices}/consents").json()["results"][0]["active"] is True
+
+
+def _alices_erasure(alice: Caller) -> str:
+    subject_id = _consenting_subject(alice)
+    requested = alice.client.delete(f"/v1/subjects/{subject_id}")
+    assert requested.status_code == 202, requested.content
+    erasure_id: str = requested.json()["id"]
+    return erasure_id
+
+
+def erasure_list_case(alice: Caller, bob: Caller) -> None:
+    alices = _alices_erasure(alice)
+    assert [e["id"] for e in alice.client.get("/v1/erasures").json()["results"]] == [alices]
+    assert bob.client.get("/v1/erasures").json()["results"] == []
+
+
+def erasure_detail_case(alice: Caller, bob: Caller) -> None:
+    alices = _alices_erasure(alice)
+    assert alice.client.get(f"/v1/erasures/{alices}").status_code == 200
+    _assert_same_as_missing(bob, f"/v1/erasures/{alices}", "/v1/erasures/era_doesnotexist000000000000")
+
+
+def erasure_receipt_case(alice: Caller, bob: Caller) -> None:
+    alices = _alices_erasure(alice)
+    assert alice.client.get(f"/v1/erasures/{alices}/receipt").json()["code"] == "erasure_not_completed"
+    _assert_same_as_missing(bob, f"/v1/erasures/{alices}/receipt", "/v1/erasures/era_doesnotexist000000000000/receipt")
 
 
 CONSENT = {"purpose": "biometric_verification", "text_version": "v1", "method": "checkbox"}
@@ -319,6 +358,10 @@ API_CASES: dict[str, ApiCase] = {
     "subject-list": subject_list_case,
     "subject-detail": subject_detail_case,
     "subject-consent-list": subject_consent_list_case,
+    "subject-consent-withdraw": subject_consent_withdraw_case,
+    "erasure-list": erasure_list_case,
+    "erasure-detail": erasure_detail_case,
+    "erasure-receipt": erasure_receipt_case,
     "verification-list": verification_list_case,
     "verification-detail": verification_detail_case,
     "audit-event-list": audit_event_list_case,

@@ -140,8 +140,13 @@ def _finish(tenant: Tenant, verification: Verification, status: str, reasons: li
     verification.status = status
     verification.reasons = reasons
     verification.finished_at = now
-    verification.save(update_fields=["status", "reasons", "matches", "finished_at", "updated_at"])
-    VerificationImage.objects.filter(verification=verification).delete()
+    images = VerificationImage.objects.filter(verification=verification)
+    verification.processed_images = [
+        {"role": image.role, "sha256": image.sha256, "location": image.location, "version": image.s3_version}
+        for image in images.only("role", "sha256", "s3_bucket", "s3_name", "s3_version")
+    ]
+    verification.save(update_fields=["status", "reasons", "matches", "processed_images", "finished_at", "updated_at"])
+    images.delete()
     record_system_event(
         tenant=tenant,
         event_source=VERIFICATION_SOURCE,
