@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tracemalloc
 import zlib
 from pathlib import Path
 from typing import Any
@@ -99,3 +100,21 @@ def test_every_file_below_the_root_is_listed_by_its_key(tmp_path: Path) -> None:
     (tmp_path / "top.json").write_bytes(b"")
 
     assert list_files(tmp_path) == {"a/b/c.json.gz", "top.json"}
+
+
+def test_inflating_keeps_memory_bounded_for_a_large_file_and_for_a_gzip_bomb(tmp_path: Path) -> None:
+    """A digest or log is read and inflated a chunk at a time: neither a big file nor one that
+    inflates a thousandfold is ever held whole (an export is untrusted input)."""
+    bomb = tmp_path / "bomb.json.gz"
+    bomb.write_bytes(zlib.compress(b"\0" * (64 << 20), 9, wbits=zlib.MAX_WBITS | 16))  # 64 MiB in ~64 KiB
+    big = tmp_path / "big.json.gz"
+    big.write_bytes(zlib.compress(os.urandom(24 << 20), 1, wbits=zlib.MAX_WBITS | 16))  # 24 MiB as it is
+    for path in (bomb, big):
+        tracemalloc.start()
+        try:
+            check = check_gzip(path)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert check.error is None
+        assert peak < 8 << 20, f"{path.name}: {peak} bytes at peak"

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from audit.cloudtrail.findings import FindingKind, ValidationReport
-from audit.cloudtrail.validate import main, validate_export
+from audit.cloudtrail.validate import _floor_hour, main, validate_export
 from tests.audit.cloudtrail.trail_helpers import BUCKET, START, Trail, write_gzip
 
 
@@ -195,3 +198,190 @@ def test_a_file_no_digest_covers_says_so(trail: Trail) -> None:
     (trail.root / "notes.txt").write_text("hello")
 
     assert (FindingKind.UNCOVERED, "notes.txt", "no digest file covers it") in detailed(validate_export(trail.root))
+
+
+# --- Findings that the mutation run showed nothing checked (make mutation) ----------------------
+
+
+def _digest_files(trail: Trail) -> list[str]:
+    return [
+        key for index in range(4) for key in (trail.result.digest_keys[index], trail.result.digest_keys[index] + ".sig")
+    ]
+
+
+def test_an_export_without_any_digest_says_so(trail: Trail) -> None:
+    for key in _digest_files(trail):
+        trail.path(key).unlink()
+
+    assert (FindingKind.MISSING_DIGEST, "AWSLogs", "no digest files found") in detailed(validate_export(trail.root))
+
+
+def test_trusted_keys_may_come_as_any_sequence_of_entries(trail: Trail) -> None:
+    entries = json.loads(trail.path("public-keys.json").read_text())
+    trail.path("public-keys.json").write_text("[]")
+
+    assert validate_export(trail.root, public_keys=tuple(entries)).findings == []
+
+
+def test_the_digest_of_the_ranges_last_hour_is_due_from_the_moment_that_hour_ends(trail: Trail) -> None:
+    newest = trail.digest(3)["digestEndTime"]
+    end = START.replace(hour=START.hour + 5)  # an hour after the newest digest's end
+    expected = (
+        FindingKind.MISSING_DIGEST,
+        trail.result.digest_keys[3].replace(newest.replace("-", "").replace(":", ""), "20240301T140000Z"),
+        f"the range ends 2024-03-01T14:00:00Z, but the newest digest ends {newest}",
+    )
+
+    assert expected in detailed(validate_export(trail.root, end=end, now=end))
+    assert validate_export(trail.root, end=end, now=end - timedelta(microseconds=1)).ok
+
+
+def test_a_log_delivered_exactly_at_the_range_start_belongs_to_the_hour_before(trail: Trail) -> None:
+    boundary = START.replace(hour=START.hour + 2)  # 11:00: the second hour's last file is named 11:00
+    assert any("T1100Z_" in key for key in trail.result.log_keys)
+
+    assert validate_export(trail.root, start=boundary).findings == []
+
+
+def test_a_digest_under_another_bucket_says_where_it_was_written(trail: Trail) -> None:
+    key = trail.result.digest_keys[0]
+
+    assert (FindingKind.MOVED, key, f"written as s3://{BUCKET}/{key}") in detailed(
+        validate_export(trail.root, bucket="another-bucket")
+    )
+
+
+def test_a_digest_that_starts_a_new_chain_midway_says_how_many_older_ones_exist(trail: Trail) -> None:
+    key = _rewrite(trail, 2, previousDigestS3Object=None, previousDigestS3Bucket=None)
+
+    assert (FindingKind.CHAIN_BREAK, key, "starts a new chain, but 2 older digest file(s) exist") in detailed(
+        validate_export(trail.root)
+    )
+
+
+def test_two_digests_chaining_to_one_predecessor_name_the_second(trail: Trail) -> None:
+    shared = trail.result.digest_keys[1]
+    key = _rewrite(
+        trail, 3, previousDigestS3Object=shared, previousDigestHashValue=trail.digest(2)["previousDigestHashValue"]
+    )
+
+    assert (
+        FindingKind.CHAIN_BREAK,
+        trail.result.digest_keys[2],
+        f"chains to {shared}, which another digest already chains to",
+    ) in detailed(validate_export(trail.root)), key
+
+
+def test_a_changed_predecessor_says_both_hashes(trail: Trail) -> None:
+    recorded = trail.digest(2)["previousDigestHashValue"]
+    changed = json.dumps(trail.digest(1), indent=1).encode()
+    write_gzip(trail.path(trail.result.digest_keys[1]), changed)
+
+    assert (
+        FindingKind.HASH_MISMATCH,
+        trail.result.digest_keys[1],
+        f"SHA-256 is {hashlib.sha256(changed).hexdigest()}, {trail.result.digest_keys[2]} recorded {recorded}",
+    ) in detailed(validate_export(trail.root))
+
+
+def test_a_predecessor_whose_signature_is_not_the_one_recorded_is_named(trail: Trail) -> None:
+    key = _rewrite(trail, 2, previousDigestSignature="00" * 256)
+
+    assert (
+        FindingKind.SIGNATURE_INVALID,
+        trail.result.digest_keys[1],
+        f"signature is not the previousDigestSignature {key} recorded",
+    ) in detailed(validate_export(trail.root))
+
+
+def test_a_digest_found_by_its_hash_under_a_name_that_is_no_digest_is_reported_as_moved(trail: Trail) -> None:
+    original = trail.result.digest_keys[1]
+    trail.path(original).rename(trail.root / "stray-file.json.gz")
+    trail.path(original + ".sig").unlink()
+
+    assert (FindingKind.MOVED, "stray-file.json.gz", f"written as s3://{BUCKET}/{original}") in detailed(
+        validate_export(trail.root)
+    )
+
+
+def test_an_unreadable_digest_or_log_says_why(trail: Trail) -> None:
+    digest, log = trail.result.digest_keys[2], trail.result.log_keys[0]
+    trail.path(digest).write_bytes(b"not gzip")
+    trail.path(log).write_bytes(b"not gzip either")
+
+    findings = detailed(validate_export(trail.root))
+
+    for key in (digest, log):
+        [detail] = [d for kind, file, d in findings if file == key and kind == FindingKind.MALFORMED]
+        assert detail.startswith("cannot read as gzip: "), detail
+
+
+def test_a_signature_file_with_bytes_that_are_not_ascii_is_an_invalid_signature_not_a_crash(trail: Trail) -> None:
+    key = trail.result.digest_keys[2]
+    trail.path(key + ".sig").write_bytes(b"\xff\xfe\x80 not hex")
+
+    assert FindingKind.SIGNATURE_INVALID in {
+        kind for kind, file, _ in detailed(validate_export(trail.root)) if file == key
+    }
+
+
+def test_a_key_whose_validity_ended_says_when(trail: Trail) -> None:
+    [entry] = json.loads(trail.path("public-keys.json").read_text())
+    entry["ValidityEndTime"] = "2024-03-01T10:00:00Z"
+    trail.path("public-keys.json").write_text(json.dumps([entry]))
+
+    last = trail.result.digest_keys[3]
+    [finding] = [f for f in validate_export(trail.root).findings if f.file == last]
+    assert finding.detail == (
+        f"key {entry['Fingerprint']} is valid from {entry['ValidityStartTime']} until 2024-03-01T10:00:00Z, "
+        f"the digest ends {trail.digest(3)['digestEndTime']}"
+    )
+
+
+def test_a_log_found_under_another_name_names_the_digest_that_lists_it(trail: Trail) -> None:
+    original = trail.result.log_keys[0]
+    lister = next(
+        trail.result.digest_keys[index]
+        for index in range(4)
+        if any(entry["s3Object"] == original for entry in trail.digest(index)["logFiles"])
+    )
+    trail.path(original).rename(trail.root / "renamed-log.json.gz")
+
+    assert (FindingKind.MOVED, "renamed-log.json.gz", f"{lister} lists it as {original}") in detailed(
+        validate_export(trail.root)
+    )
+
+
+def test_a_signature_file_without_its_digest_is_not_covered(trail: Trail) -> None:
+    key = trail.result.digest_keys[2]
+    orphan = key.replace("T120000Z", "T123000Z") + ".sig"  # no digest of that name
+    trail.path(orphan).write_text(trail.path(key + ".sig").read_text())
+
+    assert orphan in {file for kind, file, _ in detailed(validate_export(trail.root)) if kind == FindingKind.UNCOVERED}
+
+
+def test_hours_are_floored_in_utc_whatever_the_machines_time_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Kolkata")  # UTC+05:30: a half-hour offset shows a local floor
+    time.tzset()
+    try:
+        assert _floor_hour(datetime(2024, 3, 1, 10, 30, 45, 123, tzinfo=UTC)) == datetime(2024, 3, 1, 10, tzinfo=UTC)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_the_command_lines_help_documents_every_argument(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+
+    shown = " ".join(capsys.readouterr().out.split())
+    for text in (
+        "usage: python -m audit.cloudtrail.validate",
+        "Validate a CloudTrail-layout audit export offline.",
+        "root export directory (the one holding AWSLogs/)",
+        "--start START YYYY-MM-DDTHH:MM:SSZ, inclusive",
+        "--end END YYYY-MM-DDTHH:MM:SSZ, exclusive",
+        "--bucket BUCKET bucket name the digests must name",
+        "--public-keys PUBLIC_KEYS trusted copy of the trail's public-keys.json to use instead of the export's own",
+    ):
+        assert text in shown
