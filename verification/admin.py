@@ -14,7 +14,17 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from tenants.admin import TenantOwnedAdmin
-from verification.models import Consent, Face, Subject, Verification, VerificationSettings, VerificationStep
+from verification.erasure.retention import retention_preview
+from verification.models import (
+    ERASURE_STORES,
+    Consent,
+    Erasure,
+    Face,
+    Subject,
+    Verification,
+    VerificationSettings,
+    VerificationStep,
+)
 
 
 @admin.register(Subject)
@@ -161,5 +171,59 @@ class VerificationAdmin(TenantOwnedAdmin):
 
 @admin.register(VerificationSettings)
 class VerificationSettingsAdmin(TenantOwnedAdmin):
-    list_display = ["__str__", "duplicate_action", "updated_at"]
-    fields = ["duplicate_action"]
+    list_display = ["__str__", "duplicate_action", "biometric_retention_days", "updated_at"]
+    fields = ["duplicate_action", "biometric_retention_days", "next_retention_purge"]
+    readonly_fields = ["next_retention_purge"]
+
+    @admin.display(description="next retention purge")
+    def next_retention_purge(self, obj: VerificationSettings) -> str:
+        """What the daily purge would erase now, under the saved limit."""
+        preview = retention_preview()
+        if not preview.subjects:
+            return f"Nothing: no subject has been idle since before {preview.cutoff:%Y-%m-%d %H:%M} UTC."
+        assert preview.oldest is not None
+        return (
+            f"{preview.subjects} subject(s) idle since before {preview.cutoff:%Y-%m-%d %H:%M} UTC "
+            f"(the longest since {preview.oldest:%Y-%m-%d}) would be erased."
+        )
+
+
+@admin.register(Erasure)
+class ErasureAdmin(TenantOwnedAdmin):
+    """Erasures and their progress per store, for tenant admins and compliance officers (read-only)."""
+
+    read_only = True
+    list_display = ["public_id", "subject", "reason", "status", "attempts", "created_at", "completed_at"]
+    list_filter = ["status", "reason"]
+    search_fields = ["=public_id", "=subject__public_id"]
+    ordering = ["-created_at"]
+    fields = readonly_fields = (
+        "public_id",
+        "subject",
+        "reason",
+        "requested_by",
+        "status",
+        "store_list",
+        "attempts",
+        "last_error",
+        "created_at",
+        "started_at",
+        "completed_at",
+    )
+
+    @admin.display(description="stores")
+    def store_list(self, obj: Erasure) -> str:
+        progress = obj.progress or {}
+        return format_html_join(
+            "\n",
+            "<div><code>{}</code>: {}</div>",
+            (
+                (
+                    store,
+                    f"done, {progress[store].get('deleted', 0)} deleted"
+                    if progress.get(store, {}).get("done")
+                    else "pending",
+                )
+                for store in ERASURE_STORES
+            ),
+        )

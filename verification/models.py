@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import partial
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -247,6 +248,9 @@ class DuplicateAction(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
+MAX_BIOMETRIC_RETENTION_DAYS = 3 * 365  # BIPA: biometric data is destroyed within three years of the last interaction
+
+
 class VerificationSettings(TenantOwnedModel):
     """A tenant's verification choices that are not numeric thresholds (those are tenants.Threshold)."""
 
@@ -255,6 +259,14 @@ class VerificationSettings(TenantOwnedModel):
         choices=DuplicateAction.choices,
         default=DuplicateAction.NEEDS_REVIEW,
         help_text="What a registration whose face is already another subject's becomes.",
+    )
+    biometric_retention_days = models.PositiveIntegerField(
+        default=MAX_BIOMETRIC_RETENTION_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_BIOMETRIC_RETENTION_DAYS)],
+        help_text=(
+            "A subject is erased (faces, images, personal fields) this many days after its last "
+            "interaction (its creation or its latest verification). At most three years, as BIPA requires."
+        ),
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -20,9 +20,10 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from config.errors import DomainError, UpstreamUnavailable
-from tenants.models import Tenant
+from tenants.models import Tenant, TenantStatus
 from tenants.scope import platform_scope, tenant_scope
 from verification.erasure import erasure_attempt_failed, erasure_run
+from verification.erasure.retention import retention_purge
 from verification.flows import StepAlreadyRecorded
 from verification.flows.prepare import verification_step_next
 from verification.flows.record import verification_fail, verification_step_record
@@ -141,3 +142,20 @@ def resume_erasures() -> int:
     for tenant_id, erasure_id in stalled:
         run_erasure.delay(tenant_id, erasure_id)
     return len(stalled)
+
+
+@shared_task(acks_late=True)
+def purge_retention_all_tenants() -> int:
+    """Fan out one retention purge per active tenant (beat, daily)."""
+    tenant_ids = list(Tenant.objects.filter(status=TenantStatus.ACTIVE).values_list("pk", flat=True))
+    for tenant_id in tenant_ids:
+        purge_retention.delay(tenant_id)
+    return len(tenant_ids)
+
+
+@shared_task(acks_late=True, soft_time_limit=3300, time_limit=3600)
+def purge_retention(tenant_id: int) -> int:
+    """Erase the tenant's subjects past its retention limit; the number erased."""
+    tenant = Tenant.objects.get(pk=tenant_id)
+    with tenant_scope(tenant):
+        return retention_purge(tenant=tenant).completed

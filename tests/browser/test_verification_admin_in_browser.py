@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -13,7 +14,8 @@ from tenants.models import Role, Tenant
 from tenants.scope import tenant_scope
 from tests.browser.test_admin_in_browser import _code, _fill, _sign_in_with_password, _submit
 from tests.factories import FaceFactory, MembershipFactory, SubjectFactory, TenantFactory
-from verification.models import Verification, VerificationSettings, VerificationStep
+from verification.erasure import erasure_request
+from verification.models import Subject, Verification, VerificationSettings, VerificationStep
 from verification.services import consent_create
 
 
@@ -105,3 +107,40 @@ def test_a_tenant_admin_reads_a_rejected_registration_and_sets_duplicates_to_be_
     _submit(browser, browser.find_element(By.NAME, "_save"))
     with tenant_scope(admin.tenant):
         assert VerificationSettings.objects.get().duplicate_action == "rejected"
+
+
+def test_a_tenant_admin_shortens_retention_and_sees_what_the_next_purge_erases(browser: Any, live_server: Any) -> None:
+    admin = MembershipFactory(role=Role.TENANT_ADMIN, tenant=TenantFactory(name="Alpha Bank"))
+    device = TOTPDevice.objects.create(user=admin.user, name="phone", confirmed=True)
+    idle, recent = SubjectFactory(tenant=admin.tenant), SubjectFactory(tenant=admin.tenant)
+    with tenant_scope(admin.tenant):
+        Subject.objects.filter(pk=idle.pk).update(created_at=timezone.now() - timedelta(days=40))
+
+    _sign_in_with_password(browser, live_server.url, admin.user.username)
+    if "/admin/2fa/verify/" in browser.current_url:
+        _fill(browser, {"id_code": _code(device.bin_key)})
+        _submit(browser, browser.find_element(By.CSS_SELECTOR, "input[type=submit][value=Verify]"))
+
+    browser.get(f"{live_server.url}/admin/verification/verificationsettings/add/")
+    field = browser.find_element(By.ID, "id_biometric_retention_days")
+    assert field.get_attribute("value") == "1095"  # three years, the most BIPA allows
+    field.clear()
+    field.send_keys("30")
+    _submit(browser, browser.find_element(By.NAME, "_continue"))
+
+    preview = browser.find_element(By.CSS_SELECTOR, ".field-next_retention_purge .readonly").text
+    assert preview.startswith("1 subject(s) idle since before ")
+    assert preview.endswith(" would be erased.")
+
+    # The purge's first step (tests/verification/test_retention.py runs it whole): the erasure requested.
+    with tenant_scope(admin.tenant):
+        erasure_request(tenant=admin.tenant, subject=idle, reason="retention", requested_by="retention-purge")
+
+    browser.refresh()
+    assert browser.find_element(By.CSS_SELECTOR, ".field-next_retention_purge .readonly").text.startswith("Nothing")
+    browser.get(f"{live_server.url}/admin/verification/erasure/")
+    rows = [row.text for row in browser.find_elements(By.CSS_SELECTOR, "#result_list tbody tr")]
+    assert len(rows) == 1
+    for shown in (idle.public_id, "Retention limit reached", "Pending"):
+        assert shown in rows[0]
+    assert recent.public_id not in browser.page_source

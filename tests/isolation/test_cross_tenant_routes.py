@@ -37,6 +37,7 @@ from tenants.models import Role, Tenant, Threshold
 from tenants.scope import platform_scope, tenant_scope
 from tests.conftest import Caller, make_caller
 from tests.factories import FaceFactory, MembershipFactory, SubjectFactory, as_edge, issue_key
+from verification.erasure import erasure_request
 from verification.models import VerificationSettings
 from verification.services import ImageInput, consent_create, verification_create
 
@@ -513,6 +514,13 @@ def _verification(tenant: Tenant) -> Model:
     return _in_scope(tenant, lambda: verification_create(tenant=tenant, type="identification", selfie=selfie))
 
 
+def _erasure(tenant: Tenant) -> Model:
+    subject = SubjectFactory(tenant=tenant)
+    return _in_scope(
+        tenant, lambda: erasure_request(tenant=tenant, subject=subject, reason="request", requested_by="test")
+    )
+
+
 def _member_user(tenant: Tenant) -> Model:
     user: Model = MembershipFactory(tenant=tenant, role=Role.REVIEWER).user
     return user
@@ -529,6 +537,7 @@ ADMIN_CASES: dict[str, AdminCase] = {
     "verification.Consent": tenant_owned(_consent),
     "verification.Face": tenant_owned(lambda t: FaceFactory(tenant=t)),
     "verification.Verification": tenant_owned(_verification),
+    "verification.Erasure": tenant_owned(_erasure),
     "verification.VerificationSettings": tenant_owned(
         lambda t: _in_scope(t, lambda: VerificationSettings.objects.create(tenant=t, duplicate_action="rejected"))
     ),

@@ -32,8 +32,8 @@ from tests.verification.conftest import (
     register,
     verify,
 )
-from verification import erasure as erasure_module
 from verification import tasks
+from verification.erasure import stores
 from verification.models import Face, Subject, VerificationImage, VerificationStep
 from vision import cache
 
@@ -244,7 +244,7 @@ def test_an_erasure_resumes_where_a_failure_stopped_it_and_never_repeats_a_done_
 ) -> None:
     subject_id = registered["subject_id"]
     calls: list[str] = []
-    real_collections, real_objects = erasure_module._EMPTY["collections"], erasure_module._EMPTY["objects"]
+    real_collections, real_objects = stores.EMPTY["collections"], stores.EMPTY["objects"]
 
     def collections(*args: Any) -> dict[str, Any]:
         calls.append("collections")
@@ -256,8 +256,8 @@ def test_an_erasure_resumes_where_a_failure_stopped_it_and_never_repeats_a_done_
             raise ConnectionResetError("S3 went away")
         return real_objects(*args)
 
-    monkeypatch.setitem(erasure_module._EMPTY, "collections", collections)
-    monkeypatch.setitem(erasure_module._EMPTY, "objects", objects_failing_once)
+    monkeypatch.setitem(stores.EMPTY, "collections", collections)
+    monkeypatch.setitem(stores.EMPTY, "objects", objects_failing_once)
 
     erasure = _erase(verifier, run_tasks, subject_id)
 
@@ -278,12 +278,12 @@ def test_an_erasure_whose_retries_run_out_stays_failed_and_visible_until_set_goi
     subject_id = registered["subject_id"]
     monkeypatch.setattr(tasks, "ERASURE_MAX_RETRIES", 1)
     monkeypatch.setattr(tasks.run_erasure, "max_retries", 1)
-    real_cache = erasure_module._EMPTY["cache"]
+    real_cache = stores.EMPTY["cache"]
 
     def redis_down(*args: Any) -> dict[str, Any]:
         raise ConnectionError("Redis is down")
 
-    monkeypatch.setitem(erasure_module._EMPTY, "cache", redis_down)
+    monkeypatch.setitem(stores.EMPTY, "cache", redis_down)
     erasure = _erase(verifier, run_tasks, subject_id)
 
     assert (erasure["status"], erasure["last_error"], erasure["attempts"]) == ("failed", "ConnectionError", 2)
@@ -291,7 +291,7 @@ def test_an_erasure_whose_retries_run_out_stays_failed_and_visible_until_set_goi
     assert verifier.client.get(f"/v1/erasures/{erasure['id']}/receipt").json()["code"] == "erasure_not_completed"
     assert faces_in_engine(verifier, subject_id) == []  # what was done stays done
 
-    monkeypatch.setitem(erasure_module._EMPTY, "cache", real_cache)
+    monkeypatch.setitem(stores.EMPTY, "cache", real_cache)
     with platform_scope():
         assert tasks.resume_erasures.apply().get() == 1
 

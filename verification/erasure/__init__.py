@@ -1,8 +1,9 @@
 """Erasure of a subject's biometric and personal data, store by store, ending in a signed receipt.
 
-One workflow serves every path that erases (``DELETE /v1/subjects/{id}``, a withdrawn consent):
-``erasure_request`` records the request and has a worker run ``erasure_run``, which empties the
-stores in ``ERASURE_STORES`` order:
+One workflow serves every path that erases (``DELETE /v1/subjects/{id}``, a withdrawn consent, the
+retention purge): ``erasure_request`` records the request and has a worker run ``erasure_run``
+(the purge runs ``erasures_run`` on batches), which empties the stores in ``ERASURE_STORES``
+order (``verification.erasure.stores``):
 
 collections  DeleteFaces for each of the subject's faces, in every collection holding one
 objects      the images kept in the tenant's bucket (verification images, reference images)
@@ -19,10 +20,9 @@ was lawful) and the audit trail, which holds ids, never personal data.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
 from celery import current_app
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -31,12 +31,11 @@ from audit.cloudtrail.records import format_event_time
 from audit.digests import signing_keyring
 from audit.identity import resource
 from audit.receipts import receipt_sign
-from audit.recording import record_aws_call, record_change
+from audit.recording import record_change
 from audit.redaction import KEEP, ListOf, register_event
-from config.aws import aws_client
-from config.errors import UpstreamUnavailable
 from tenants.models import Tenant
 from tenants.scope import require_scope, scope_database
+from verification.erasure import stores
 from verification.errors import ConsentAlreadyWithdrawn
 from verification.flows import VERIFICATION_SOURCE
 from verification.flows.record import verification_fail
@@ -44,24 +43,15 @@ from verification.models import (
     ERASURE_STORES,
     FINAL_STATUSES,
     Consent,
-    Document,
     Erasure,
     ErasureReason,
     ErasureStatus,
-    Face,
-    FaceStatus,
     Subject,
     Verification,
-    VerificationImage,
-    VerificationStep,
 )
 from verification.selectors import consent_active
-from vision import cache
-from vision.errors import ResourceNotFound
-from vision.gateway import Gateway
 
 _ERASED_DETAIL = "The subject's erasure was requested; nothing more is processed for it."
-DELETE_FACES_BATCH = 4096  # Rekognition's limit of face ids per DeleteFaces call
 _COUNTS = {"faces": KEEP, "objects": KEEP, "cachedResults": KEEP, "rows": KEEP}
 
 register_event(
@@ -91,7 +81,9 @@ def erasure_request(*, tenant: Tenant, subject: Subject, reason: str, requested_
         with transaction.atomic(using=scope_database()):
             erasure = Erasure.objects.create(tenant=tenant, subject=subject, reason=reason, requested_by=requested_by)
             for verification_id in (
-                _verifications(subject).exclude(status__in=FINAL_STATUSES).values_list("pk", flat=True)
+                Verification.objects.filter(subject=subject)
+                .exclude(status__in=FINAL_STATUSES)
+                .values_list("pk", flat=True)
             ):
                 verification_fail(
                     tenant=tenant, verification_id=verification_id, code="subject_erased", detail=_ERASED_DETAIL
@@ -149,23 +141,38 @@ def consent_withdraw(*, tenant: Tenant, consent: Consent, requested_by: str, act
 
 
 def erasure_run(*, tenant: Tenant, erasure_id: int) -> Erasure:
-    """Empty every store not yet done, then sign the receipt; a failure is raised for a retry.
+    """Empty every store not yet done, then sign the receipt; a failure is raised for a retry."""
+    [erasure] = erasures_run(tenant=tenant, erasure_ids=[erasure_id])
+    return erasure
+
+
+def erasures_run(*, tenant: Tenant, erasure_ids: Sequence[int]) -> list[Erasure]:
+    """Run several erasures together, each store once for all of them (the purge's batches).
 
     No transaction is open while a store is emptied: the engine, S3 and Redis are called between
-    the read and the record of each store.
+    the read and the record of each store. A failure is raised; what was done stays recorded.
     """
     require_scope(tenant)
+    now = timezone.now()
     with transaction.atomic(using=scope_database()):
-        erasure = Erasure.objects.select_for_update().select_related("subject").get(pk=erasure_id)
-        if erasure.status == ErasureStatus.COMPLETED:
-            return erasure
-        erasure.status, erasure.attempts = ErasureStatus.RUNNING, erasure.attempts + 1
-        erasure.started_at = erasure.started_at or timezone.now()
-        erasure.save(update_fields=["status", "attempts", "started_at", "updated_at"])
+        erasures = list(
+            Erasure.objects.select_for_update(of=("self",))
+            .select_related("subject")
+            .filter(pk__in=erasure_ids)
+            .order_by("pk")
+        )
+        running = [erasure for erasure in erasures if erasure.status != ErasureStatus.COMPLETED]
+        for erasure in running:
+            erasure.status, erasure.attempts = ErasureStatus.RUNNING, erasure.attempts + 1
+            erasure.started_at, erasure.updated_at = erasure.started_at or now, now
+        Erasure.objects.bulk_update(running, ["status", "attempts", "started_at", "updated_at"])
     for store in ERASURE_STORES:
-        if not erasure.progress.get(store, {}).get("done"):
-            _record_store(erasure, store, _EMPTY[store](tenant, erasure.subject))
-    return _complete(tenant, erasure)
+        todo = [erasure for erasure in running if not erasure.progress.get(store, {}).get("done")]
+        if todo:
+            _record_store(todo, store, stores.EMPTY[store](tenant, [erasure.subject for erasure in todo]))
+    return [
+        erasure if erasure.status == ErasureStatus.COMPLETED else _complete(tenant, erasure) for erasure in erasures
+    ]
 
 
 def erasure_attempt_failed(*, tenant: Tenant, erasure_id: int, code: str, final: bool) -> None:
@@ -188,143 +195,14 @@ def _subject_resource(tenant: Tenant, subject: Subject) -> Any:
     return resource(tenant, service="verification", resource_type="subject", resource_id=subject.public_id)
 
 
-def _record_store(erasure: Erasure, store: str, outcome: dict[str, Any]) -> None:
+def _record_store(erasures: list[Erasure], store: str, outcomes: stores.Outcomes) -> None:
+    now = timezone.now()
     with transaction.atomic(using=scope_database()):
-        locked = Erasure.objects.select_for_update().get(pk=erasure.pk)
-        locked.progress = {**locked.progress, store: {"done": True, **outcome}}
-        locked.save(update_fields=["progress", "updated_at"])
-    erasure.progress = locked.progress
-
-
-def _verifications(subject: Subject) -> Any:
-    return Verification.objects.filter(subject=subject)
-
-
-def _empty_collections(tenant: Tenant, subject: Subject) -> dict[str, Any]:
-    faces = list(
-        Face.objects.filter(subject=subject, deleted_at__isnull=True).values_list(
-            "face_id", "collection__collection_id"
-        )
-    )
-    by_collection: dict[str, list[str]] = defaultdict(list)
-    for face_id, collection_id in faces:
-        by_collection[collection_id].append(face_id)
-    gateway = Gateway(tenant, max_wait=60.0)
-    for collection_id, face_ids in sorted(by_collection.items()):
-        for start in range(0, len(face_ids), DELETE_FACES_BATCH):
-            chunk = face_ids[start : start + DELETE_FACES_BATCH]
-            try:
-                answer = gateway.call("DeleteFaces", CollectionId=collection_id, FaceIds=chunk)
-            except ResourceNotFound:  # the collection itself is gone, and its faces with it
-                continue
-            refused = [
-                item["FaceId"]
-                for item in answer.get("UnsuccessfulFaceDeletions", [])
-                if "FACE_NOT_FOUND" not in item.get("Reasons", [])  # not found: already deleted
-            ]
-            if refused:
-                raise UpstreamUnavailable(f"The engine did not delete {len(refused)} face(s) of {collection_id}.")
-    face_ids = sorted(face_id for face_id, _ in faces)
-    with transaction.atomic(using=scope_database()):
-        Face.objects.filter(subject=subject, face_id__in=face_ids).update(
-            status=FaceStatus.DELETED, deleted_at=timezone.now()
-        )
-    return {"deleted": len(face_ids), "ids": face_ids, "collections": sorted(by_collection)}
-
-
-def _processed_images(subject: Subject) -> list[dict[str, str]]:
-    """Every image the subject's verifications worked on: those still held, and those already let go."""
-    held = VerificationImage.objects.filter(verification__subject=subject)
-    images = [
-        {"sha256": image.sha256, "location": image.location, "version": image.s3_version}
-        for image in held.only("sha256", "s3_bucket", "s3_name", "s3_version")
-    ]
-    for processed in _verifications(subject).values_list("processed_images", flat=True):
-        images.extend(processed)
-    images.extend(
-        {"location": location}
-        for location in Face.objects.filter(subject=subject).values_list("image_location", flat=True)
-    )
-    return images
-
-
-def _stored_objects(tenant: Tenant, subject: Subject) -> list[tuple[str, str, str]]:
-    """(bucket, key, version) of every image of the subject in the tenant's storage."""
-    found = set()
-    for image in _processed_images(subject):
-        bucket, _, key = image.get("location", "").removeprefix("s3://").partition("/")
-        # Only the tenant's own storage: a reference elsewhere was refused when it was given.
-        if bucket == tenant.storage_bucket and key.startswith(tenant.storage_prefix):
-            found.add((bucket, key, image.get("version", "")))
-    return sorted(found)
-
-
-def _empty_objects(tenant: Tenant, subject: Subject) -> dict[str, Any]:
-    objects = _stored_objects(tenant, subject)
-    s3 = aws_client("s3", tenant.region)
-    for bucket, key, version in objects:
-        parameters = {"bucket": bucket, "key": key} | ({"versionId": version} if version else {})
-        try:
-            s3.delete_object(Bucket=bucket, Key=key, **({"VersionId": version} if version else {}))
-        except (BotoCoreError, ClientError) as exc:
-            error = exc.response["Error"].get("Code", "") if isinstance(exc, ClientError) else type(exc).__name__
-            record_aws_call(
-                tenant=tenant,
-                service="s3",
-                operation="DeleteObject",
-                request_parameters=parameters,
-                response_elements=None,
-                error_code=error,
-            )
-            raise UpstreamUnavailable("A stored image could not be deleted.") from exc
-        record_aws_call(
-            tenant=tenant, service="s3", operation="DeleteObject", request_parameters=parameters, response_elements=None
-        )
-    return {"deleted": len(objects), "ids": [key for _, key, _ in objects]}
-
-
-def _image_digests(subject: Subject) -> list[str]:
-    documents = Document.objects.filter(public_id__in=_document_ids(subject)).exclude(image_sha256="")
-    digests = {image.get("sha256", "") for image in _processed_images(subject)}
-    return sorted((digests | set(documents.values_list("image_sha256", flat=True))) - {""})
-
-
-def _document_ids(subject: Subject) -> list[str]:
-    return list(_verifications(subject).exclude(document_id="").values_list("document_id", flat=True))
-
-
-def _empty_cache(tenant: Tenant, subject: Subject) -> dict[str, Any]:
-    digests = _image_digests(subject)
-    deleted = cache.forget_images(tenant_key=tenant.public_id, images=digests)
-    return {"deleted": deleted, "images": len(digests)}
-
-
-def _empty_database(tenant: Tenant, subject: Subject) -> dict[str, Any]:
-    with transaction.atomic(using=scope_database()):
-        verifications = _verifications(subject)
-        rows = {
-            "verification_images": VerificationImage.objects.filter(verification__subject=subject).delete()[0],
-            "documents": Document.objects.filter(public_id__in=_document_ids(subject)).delete()[0],
-            "step_results": VerificationStep.objects.filter(verification__subject=subject)
-            .exclude(result={})
-            .update(result={}),
-            "matches": Verification.objects.filter(matches__contains=[{"subject_id": subject.public_id}]).update(
-                matches=[]
-            )
-            + verifications.exclude(matches=[]).update(matches=[]),
-            "processed_images": verifications.exclude(processed_images=[]).update(processed_images=[]),
-            "face_locations": Face.objects.filter(subject=subject).exclude(image_location="").update(image_location=""),
-        }
-        Subject.objects.filter(pk=subject.pk).update(external_id=None, metadata={}, erased_at=timezone.now())
-    return {"deleted": sum(rows.values()), "rows": rows, "fields": ["subject.external_id", "subject.metadata"]}
-
-
-_EMPTY = {
-    "collections": _empty_collections,
-    "objects": _empty_objects,
-    "cache": _empty_cache,
-    "database": _empty_database,
-}
+        locked = {row.pk: row for row in Erasure.objects.select_for_update().filter(pk__in=[e.pk for e in erasures])}
+        for erasure in erasures:
+            erasure.progress = {**locked[erasure.pk].progress, store: {"done": True, **outcomes[erasure.subject_id]}}
+            erasure.updated_at = now
+        Erasure.objects.bulk_update(erasures, ["progress", "updated_at"])
 
 
 def _complete(tenant: Tenant, erasure: Erasure) -> Erasure:

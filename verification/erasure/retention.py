@@ -1,0 +1,119 @@
+"""Retention: a subject idle past its tenant's limit is erased, through the erasure workflow, in batches.
+
+A subject's last interaction is its creation or its latest verification, whichever is later. Once
+that is older than the tenant's ``biometric_retention_days`` (three years at most, BIPA's limit),
+the daily purge (``verification.tasks.purge_retention``) requests its erasure (reason
+``retention``) and runs the erasures a batch at a time: one DeleteFaces per collection for up to
+4096 faces, one transaction for a batch's database rows, one signed receipt per subject. Each
+run is audited with what it erased. ``retention_preview`` is what the next purge would erase.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import DateTimeField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from audit.recording import record_system_event
+from audit.redaction import KEEP, register_event
+from tenants.models import Tenant
+from tenants.scope import require_scope, scope_database
+from verification.erasure import erasures_run
+from verification.flows import VERIFICATION_SOURCE
+from verification.models import Erasure, ErasureReason, ErasureStatus, Subject, Verification
+from verification.selectors import verification_settings
+
+RETENTION_BATCH = 1000
+PURGE_REQUESTER = "retention-purge"
+
+register_event(
+    VERIFICATION_SOURCE,
+    "PurgeRetention",
+    details={"cutoff": KEEP, "retentionDays": KEEP, "subjects": KEEP, "completed": KEEP, "faces": KEEP},
+)
+
+
+def _with_last_interaction(subjects: QuerySet[Subject]) -> QuerySet[Subject]:
+    latest = Verification.objects.filter(subject=OuterRef("pk")).order_by("-created_at").values("created_at")[:1]
+    return subjects.annotate(last_interaction=Greatest("created_at", Subquery(latest, output_field=DateTimeField())))
+
+
+def retention_due(*, cutoff: datetime) -> QuerySet[Subject]:
+    """The current tenant's subjects idle since before ``cutoff`` whose erasure nobody asked for yet."""
+    require_scope()
+    subjects = Subject.objects.exclude(pk__in=Erasure.objects.values("subject_id"))
+    due = _with_last_interaction(subjects).filter(last_interaction__lt=cutoff)  # type: ignore[misc]  # annotated
+    return due.order_by("last_interaction", "pk")
+
+
+def retention_cutoff(now: datetime | None = None) -> tuple[datetime, int]:
+    """The moment before which a last interaction is past the current tenant's limit, and the limit."""
+    days = verification_settings().biometric_retention_days
+    return (now or timezone.now()) - timedelta(days=days), days
+
+
+@dataclass(frozen=True)
+class RetentionPreview:
+    cutoff: datetime
+    days: int
+    subjects: int
+    oldest: datetime | None
+
+
+def retention_preview(*, now: datetime | None = None) -> RetentionPreview:
+    """What the next purge would erase now: how many subjects, idle since when."""
+    cutoff, days = retention_cutoff(now)
+    due = retention_due(cutoff=cutoff)
+    oldest = due.values_list("last_interaction", flat=True).first()  # type: ignore[misc]  # annotated
+    return RetentionPreview(cutoff=cutoff, days=days, subjects=due.count(), oldest=oldest)
+
+
+@dataclass(frozen=True)
+class PurgeSummary:
+    cutoff: datetime
+    subjects: int
+    completed: int
+    faces: int
+
+
+def retention_purge(*, tenant: Tenant, now: datetime | None = None, batch: int = RETENTION_BATCH) -> PurgeSummary:
+    """Erase every subject past the retention limit, ``batch`` at a time; audit the run.
+
+    An erasure that fails midway stays requested and visible, and is resumed by the erasure sweep;
+    the failure is raised after the run is audited.
+    """
+    require_scope(tenant)
+    cutoff, days = retention_cutoff(now)
+    requested = completed = faces = 0
+    try:
+        while subjects := list(retention_due(cutoff=cutoff)[:batch]):
+            with transaction.atomic(using=scope_database()):
+                erasures = Erasure.objects.bulk_create(
+                    Erasure(
+                        tenant=tenant, subject=subject, reason=ErasureReason.RETENTION, requested_by=PURGE_REQUESTER
+                    )
+                    for subject in subjects
+                )
+            requested += len(erasures)
+            for erasure in erasures_run(tenant=tenant, erasure_ids=[erasure.pk for erasure in erasures]):
+                completed += erasure.status == ErasureStatus.COMPLETED
+                faces += erasure.progress.get("collections", {}).get("deleted", 0)
+    finally:
+        record_system_event(
+            tenant=tenant,
+            event_source=VERIFICATION_SOURCE,
+            event_name="PurgeRetention",
+            details={
+                "cutoff": cutoff.isoformat(),
+                "retentionDays": days,
+                "subjects": requested,
+                "completed": completed,
+                "faces": faces,
+            },
+            commit_now=True,
+        )
+    return PurgeSummary(cutoff=cutoff, subjects=requested, completed=completed, faces=faces)
