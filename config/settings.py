@@ -267,6 +267,7 @@ CELERY_BEAT_SCHEDULE = {
     "audit-retention": {"task": "audit.tasks.purge_all_tenants", "schedule": crontab(hour=3, minute=17)},
     "verification-sweep-stuck": {"task": "verification.tasks.sweep_stuck_verifications", "schedule": 60.0},
     "verification-resume-erasures": {"task": "verification.tasks.resume_erasures", "schedule": 300.0},
+    "verification-lapsed-consents": {"task": "verification.tasks.erase_lapsed_consents", "schedule": 3600.0},
     "verification-retention": {
         "task": "verification.tasks.purge_retention_all_tenants",
         "schedule": crontab(hour=2, minute=41),

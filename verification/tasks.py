@@ -23,7 +23,7 @@ from config.errors import DomainError, UpstreamUnavailable
 from tenants.models import Tenant, TenantStatus
 from tenants.scope import platform_scope, tenant_scope
 from verification.erasure import erasure_attempt_failed, erasure_run
-from verification.erasure.retention import retention_purge
+from verification.erasure.retention import consent_lapse_erase, retention_purge
 from verification.flows import StepAlreadyRecorded
 from verification.flows.prepare import verification_step_next
 from verification.flows.record import verification_fail, verification_step_record
@@ -159,3 +159,13 @@ def purge_retention(tenant_id: int) -> int:
     tenant = Tenant.objects.get(pk=tenant_id)
     with tenant_scope(tenant):
         return retention_purge(tenant=tenant).completed
+
+
+@shared_task(acks_late=True)
+def erase_lapsed_consents() -> int:
+    """Request the erasure of subjects whose last biometric consent expired, in every active tenant (beat)."""
+    requested = 0
+    for tenant in Tenant.objects.filter(status=TenantStatus.ACTIVE):
+        with tenant_scope(tenant):
+            requested += consent_lapse_erase(tenant=tenant)
+    return requested

@@ -20,7 +20,7 @@ from tenants.scope import tenant_scope
 from tests.conftest import Caller, make_caller
 from tests.factories import TenantFactory
 from verification.models import Face, FaceStatus
-from verification.tasks import process_verification
+from verification.tasks import process_verification, run_erasure
 from vision.gateway import Gateway
 from vision.models import FaceCollection
 from vision.services import collections_ensure, shard_for
@@ -83,6 +83,20 @@ def run_tasks(monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callback
         return django_capture_on_commit_callbacks(execute=True)
 
     return run
+
+
+@pytest.fixture
+def erasures(monkeypatch: pytest.MonkeyPatch) -> list[list[Any]]:
+    """Erasure tasks enqueued on commit run in this thread (Celery's ``apply``, retries included)."""
+    sent: list[list[Any]] = []
+
+    def send(args: Any = (), kwargs: Any = None, **options: Any) -> Any:
+        delivered = json.loads(json.dumps(list(args)))
+        sent.append(delivered)
+        return run_erasure.apply(args=delivered)  # a retry is applied again, as Celery does eagerly
+
+    monkeypatch.setattr(run_erasure, "apply_async", send)
+    return sent
 
 
 @pytest.fixture

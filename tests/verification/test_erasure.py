@@ -40,20 +40,6 @@ from vision import cache
 Tasks = Callable[..., Any]
 
 
-@pytest.fixture
-def erasures(monkeypatch: pytest.MonkeyPatch) -> list[list[Any]]:
-    """Erasure tasks enqueued on commit run in this thread (Celery's ``apply``, retries included)."""
-    sent: list[list[Any]] = []
-
-    def send(args: Any = (), kwargs: Any = None, **options: Any) -> Any:
-        delivered = json.loads(json.dumps(list(args)))
-        sent.append(delivered)
-        return tasks.run_erasure.apply(args=delivered)  # a retry is applied again, as Celery does eagerly
-
-    monkeypatch.setattr(tasks.run_erasure, "apply_async", send)
-    return sent
-
-
 def _s3_selfie(caller: Caller, name: str, data: bytes) -> dict[str, Any]:
     bucket, key = caller.tenant.storage_bucket, caller.tenant.storage_prefix + name
     s3 = aws_client("s3", caller.tenant.region)

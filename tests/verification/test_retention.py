@@ -14,9 +14,11 @@ from audit.models import AuditEvent
 from tenants.scope import tenant_scope
 from tests.conftest import Caller
 from tests.verification.conftest import faces_in_engine, in_scope, photo
+from verification import tasks
 from verification.erasure import stores
 from verification.erasure.retention import retention_preview, retention_purge
 from verification.models import (
+    Consent,
     Erasure,
     Face,
     Subject,
@@ -145,3 +147,43 @@ def test_the_purge_deletes_faces_in_batches_per_collection_and_runs_each_store_o
 def test_retention_is_at_least_a_day_and_at_most_three_years(days: int) -> None:
     with pytest.raises(ValidationError, match="biometric_retention_days"):
         VerificationSettings(tenant_id=1, biometric_retention_days=days).clean_fields(exclude=["tenant"])
+
+
+def test_a_subject_whose_last_biometric_consent_expired_is_erased(
+    verifier: Caller, erasures: list[list[Any]], django_capture_on_commit_callbacks: Any
+) -> None:
+    lapsed = _subject_with_face(verifier, idle_days=1)
+    renewed = _subject_with_face(verifier, idle_days=1, image="person_b_1")
+    withdrawn = _subject_with_face(verifier, idle_days=1, image="impostor_1")
+    past = timezone.now() - timedelta(minutes=1)
+
+    def consents() -> None:
+        for subject in (lapsed, renewed, withdrawn):
+            Consent.objects.create(
+                tenant=verifier.tenant,
+                subject=subject,
+                purpose="biometric_verification",
+                text_version="v1",
+                method="checkbox",
+            )
+        Consent.objects.filter(subject__in=[lapsed, renewed]).update(expires_at=past)
+        Consent.objects.filter(subject=withdrawn).update(withdrawn_at=past)  # withdrawal has its own path
+        Consent.objects.create(
+            tenant=verifier.tenant,
+            subject=renewed,
+            purpose="biometric_verification",
+            text_version="v2",
+            method="checkbox",
+        )
+
+    in_scope(verifier, consents)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.erase_lapsed_consents.apply().get() == 1
+
+    erasure = in_scope(verifier, lambda: Erasure.objects.get())
+    assert (erasure.subject_id, erasure.reason, erasure.status) == (lapsed.pk, "consent_expired", "completed")
+    assert faces_in_engine(verifier, lapsed.public_id) == []
+    assert len(faces_in_engine(verifier, renewed.public_id)) == len(faces_in_engine(verifier, withdrawn.public_id)) == 1
+    assert len(erasures) == 1
+    assert tasks.erase_lapsed_consents.apply().get() == 0  # asked once

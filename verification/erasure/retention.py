@@ -1,4 +1,6 @@
-"""Retention: a subject idle past its tenant's limit is erased, through the erasure workflow, in batches.
+"""Retention and lapsed consent: erasures nobody has to ask for.
+
+A subject idle past its tenant's limit is erased, through the erasure workflow, in batches.
 
 A subject's last interaction is its creation or its latest verification, whichever is later. Once
 that is older than the tenant's ``biometric_retention_days`` (three years at most, BIPA's limit),
@@ -6,6 +8,9 @@ the daily purge (``verification.tasks.purge_retention``) requests its erasure (r
 ``retention``) and runs the erasures a batch at a time: one DeleteFaces per collection for up to
 4096 faces, one transaction for a batch's database rows, one signed receipt per subject. Each
 run is audited with what it erased. ``retention_preview`` is what the next purge would erase.
+
+A subject whose last active biometric consent expired is erased too (``consent_lapse_erase``,
+hourly): an expiry is a withdrawal announced in advance.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import DateTimeField, OuterRef, QuerySet, Subquery
+from django.db.models import DateTimeField, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -22,13 +27,22 @@ from audit.recording import record_system_event
 from audit.redaction import KEEP, register_event
 from tenants.models import Tenant
 from tenants.scope import require_scope, scope_database
-from verification.erasure import erasures_run
+from verification.erasure import erasure_request, erasures_run
 from verification.flows import VERIFICATION_SOURCE
-from verification.models import Erasure, ErasureReason, ErasureStatus, Subject, Verification
+from verification.models import (
+    Consent,
+    ConsentPurpose,
+    Erasure,
+    ErasureReason,
+    ErasureStatus,
+    Subject,
+    Verification,
+)
 from verification.selectors import verification_settings
 
 RETENTION_BATCH = 1000
 PURGE_REQUESTER = "retention-purge"
+LAPSE_REQUESTER = "consent-expiry"
 
 register_event(
     VERIFICATION_SOURCE,
@@ -117,3 +131,29 @@ def retention_purge(*, tenant: Tenant, now: datetime | None = None, batch: int =
             commit_now=True,
         )
     return PurgeSummary(cutoff=cutoff, subjects=requested, completed=completed, faces=faces)
+
+
+def consents_lapsed(*, now: datetime) -> QuerySet[Subject]:
+    """Subjects whose biometric consent expired and who have no other active one, not yet erased."""
+    require_scope()
+    biometric = Consent.objects.filter(
+        subject=OuterRef("pk"), purpose=ConsentPurpose.BIOMETRIC_VERIFICATION, withdrawn_at__isnull=True
+    )
+    active = biometric.filter(granted_at__lte=now).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+    return (
+        Subject.objects.exclude(pk__in=Erasure.objects.values("subject_id"))
+        .filter(Exists(biometric.filter(expires_at__lte=now)))
+        .exclude(Exists(active))
+        .order_by("pk")
+    )
+
+
+def consent_lapse_erase(*, tenant: Tenant, now: datetime | None = None) -> int:
+    """Request the erasure of every subject whose last active biometric consent has expired."""
+    require_scope(tenant)
+    subjects = list(consents_lapsed(now=now or timezone.now()))
+    for subject in subjects:
+        erasure_request(
+            tenant=tenant, subject=subject, reason=ErasureReason.CONSENT_EXPIRED, requested_by=LAPSE_REQUESTER
+        )
+    return len(subjects)
