@@ -11,6 +11,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from config.api.problems import problem_response
 from config.health import healthz, readyz
 from tenants.api import TenantView
+from verification.access_api import SubjectExportView
 from verification.api import (
     SubjectConsentListView,
     SubjectDetailView,
@@ -27,6 +28,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("subjects", SubjectListView.as_view(), name="subject-list"),
     path("subjects/<str:subject_id>", SubjectDetailView.as_view(), name="subject-detail"),
     path("subjects/<str:subject_id>/consents", SubjectConsentListView.as_view(), name="subject-consent-list"),
+    path("subjects/<str:subject_id>/export", SubjectExportView.as_view(), name="subject-export"),
     path(
         "subjects/<str:subject_id>/consents/<str:consent_id>/withdraw",
         ConsentWithdrawView.as_view(),

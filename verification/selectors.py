@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from config.errors import NotFound
+from tenants.models import Tenant
 from tenants.scope import require_scope
 from verification.errors import ConsentRequired, SubjectErased
 from verification.models import (
@@ -22,6 +25,7 @@ from verification.models import (
     FaceStatus,
     Subject,
     Verification,
+    VerificationImage,
     VerificationSettings,
     VerificationStatus,
     VerificationStep,
@@ -181,3 +185,38 @@ def consent_get(*, subject: Subject, public_id: str) -> Consent:
     if consent is None:
         raise NotFound(f"No consent {public_id!r} of subject {subject.public_id}.")
     return consent
+
+
+def subject_images(subjects: Sequence[Subject]) -> dict[int, list[dict[str, str]]]:
+    """Per subject, every image its verifications worked on: those still held and those let go."""
+    images: dict[int, list[dict[str, str]]] = defaultdict(list)
+    held = VerificationImage.objects.filter(verification__subject__in=subjects).select_related("verification")
+    for image in held.only("verification__subject_id", "sha256", "s3_bucket", "s3_name", "s3_version"):
+        subject_id = image.verification.subject_id
+        assert subject_id is not None
+        images[subject_id].append({"sha256": image.sha256, "location": image.location, "version": image.s3_version})
+    for subject_id, processed in Verification.objects.filter(subject__in=subjects).values_list(
+        "subject_id", "processed_images"
+    ):
+        images[subject_id].extend(processed)
+    for subject_id, location in Face.objects.filter(subject__in=subjects).values_list("subject_id", "image_location"):
+        images[subject_id].append({"location": location})
+    return images
+
+
+def stored_objects(tenant: Tenant, subjects: Sequence[Subject]) -> dict[int, list[tuple[str, str, str]]]:
+    """Per subject, (bucket, key, version) of its images kept in the tenant's storage, sorted."""
+    found: dict[int, set[tuple[str, str, str]]] = defaultdict(set)
+    for subject_id, images in subject_images(subjects).items():
+        for image in images:
+            bucket, _, key = image.get("location", "").removeprefix("s3://").partition("/")
+            # Only the tenant's own storage: a reference elsewhere was refused when it was given.
+            if bucket == tenant.storage_bucket and key.startswith(tenant.storage_prefix):
+                found[subject_id].add((bucket, key, image.get("version", "")))
+    return {subject_id: sorted(objects) for subject_id, objects in found.items()}
+
+
+def subject_documents(subject: Subject) -> QuerySet[Document]:
+    """The documents read for the subject's verifications."""
+    ids = Verification.objects.filter(subject=subject).exclude(document_id="").values("document_id")
+    return Document.objects.filter(public_id__in=ids).order_by("created_at")

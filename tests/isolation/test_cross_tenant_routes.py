@@ -113,6 +113,12 @@ def subject_consent_withdraw_case(alice: Caller, bob: Caller) -> None:
     assert alice.client.get(f"/v1/subjects/{alices}/consents").json()["results"][0]["active"] is True
 
 
+def subject_export_case(alice: Caller, bob: Caller) -> None:
+    alices = _consenting_subject(alice)
+    assert alice.client.get(f"/v1/subjects/{alices}/export").json()["subject"]["id"] == alices
+    _assert_same_as_missing(bob, f"/v1/subjects/{alices}/export", "/v1/subjects/sub_doesnotexist0000000000/export")
+
+
 def _alices_erasure(alice: Caller) -> str:
     subject_id = _consenting_subject(alice)
     requested = alice.client.delete(f"/v1/subjects/{subject_id}")
@@ -360,6 +366,7 @@ API_CASES: dict[str, ApiCase] = {
     "subject-detail": subject_detail_case,
     "subject-consent-list": subject_consent_list_case,
     "subject-consent-withdraw": subject_consent_withdraw_case,
+    "subject-export": subject_export_case,
     "erasure-list": erasure_list_case,
     "erasure-detail": erasure_detail_case,
     "erasure-receipt": erasure_receipt_case,

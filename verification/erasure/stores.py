@@ -27,6 +27,7 @@ from config.errors import UpstreamUnavailable
 from tenants.models import Tenant
 from tenants.scope import scope_database
 from verification.models import Document, Face, FaceStatus, Subject, Verification, VerificationImage, VerificationStep
+from verification.selectors import stored_objects, subject_images
 from vision import cache
 from vision.errors import ResourceNotFound
 from vision.gateway import Gateway
@@ -76,35 +77,13 @@ def _delete_faces(gateway: Gateway, collection_id: str, face_ids: list[str]) -> 
         raise UpstreamUnavailable(f"The engine did not delete {len(refused)} face(s) of {collection_id}.")
 
 
-def _processed_images(subjects: Sequence[Subject]) -> dict[int, list[dict[str, str]]]:
-    """Per subject, every image its verifications worked on: those still held and those let go."""
-    images: dict[int, list[dict[str, str]]] = defaultdict(list)
-    held = VerificationImage.objects.filter(verification__subject__in=subjects).select_related("verification")
-    for image in held.only("verification__subject_id", "sha256", "s3_bucket", "s3_name", "s3_version"):
-        subject_id = image.verification.subject_id
-        assert subject_id is not None
-        images[subject_id].append({"sha256": image.sha256, "location": image.location, "version": image.s3_version})
-    for subject_id, processed in Verification.objects.filter(subject__in=subjects).values_list(
-        "subject_id", "processed_images"
-    ):
-        images[subject_id].extend(processed)
-    for subject_id, location in Face.objects.filter(subject__in=subjects).values_list("subject_id", "image_location"):
-        images[subject_id].append({"location": location})
-    return images
-
-
 def empty_objects(tenant: Tenant, subjects: Sequence[Subject]) -> Outcomes:
     outcomes: Outcomes = {}
     s3 = aws_client("s3", tenant.region)
-    processed = _processed_images(subjects)
+    stored = stored_objects(tenant, subjects)
     for subject in subjects:
-        objects = set()
-        for image in processed.get(subject.pk, []):
-            bucket, _, key = image.get("location", "").removeprefix("s3://").partition("/")
-            # Only the tenant's own storage: a reference elsewhere was refused when it was given.
-            if bucket == tenant.storage_bucket and key.startswith(tenant.storage_prefix):
-                objects.add((bucket, key, image.get("version", "")))
-        for bucket, key, version in sorted(objects):
+        objects = stored.get(subject.pk, [])
+        for bucket, key, version in objects:
             _delete_object(tenant, s3, bucket, key, version)
         outcomes[subject.pk] = {"deleted": len(objects), "ids": sorted(key for _, key, _ in objects)}
     return outcomes
@@ -144,7 +123,7 @@ def _document_ids(subjects: Sequence[Subject]) -> dict[int, list[str]]:
 
 
 def empty_cache(tenant: Tenant, subjects: Sequence[Subject]) -> Outcomes:
-    processed, documents = _processed_images(subjects), _document_ids(subjects)
+    processed, documents = subject_images(subjects), _document_ids(subjects)
     document_digests = dict(
         Document.objects.filter(public_id__in=[d for ids in documents.values() for d in ids])
         .exclude(image_sha256="")
