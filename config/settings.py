@@ -268,6 +268,10 @@ CELERY_BEAT_SCHEDULE = {
     "verification-sweep-stuck": {"task": "verification.tasks.sweep_stuck_verifications", "schedule": 60.0},
     "verification-resume-erasures": {"task": "verification.tasks.resume_erasures", "schedule": 300.0},
     "verification-lapsed-consents": {"task": "verification.tasks.erase_lapsed_consents", "schedule": 3600.0},
+    "verification-reconcile": {
+        "task": "verification.tasks.reconcile_collections",
+        "schedule": crontab(hour=3, minute=53),
+    },
     "verification-retention": {
         "task": "verification.tasks.purge_retention_all_tenants",
         "schedule": crontab(hour=2, minute=41),

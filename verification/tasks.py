@@ -23,6 +23,7 @@ from config.errors import DomainError, UpstreamUnavailable
 from tenants.models import Tenant, TenantStatus
 from tenants.scope import platform_scope, tenant_scope
 from verification.erasure import erasure_attempt_failed, erasure_run
+from verification.erasure.reconciliation import collections_reconcile
 from verification.erasure.retention import consent_lapse_erase, retention_purge
 from verification.flows import StepAlreadyRecorded
 from verification.flows.prepare import verification_step_next
@@ -169,3 +170,14 @@ def erase_lapsed_consents() -> int:
         with tenant_scope(tenant):
             requested += consent_lapse_erase(tenant=tenant)
     return requested
+
+
+@shared_task(acks_late=True, soft_time_limit=3300, time_limit=3600)
+def reconcile_collections() -> int:
+    """Compare and repair every active tenant's collections against its Face rows (beat, daily)."""
+    repaired = 0
+    for tenant in Tenant.objects.filter(status=TenantStatus.ACTIVE):
+        with tenant_scope(tenant):
+            reports = collections_reconcile(tenant=tenant, repair=True)
+        repaired += sum(len(report.orphans) + len(report.missing) for report in reports)
+    return repaired

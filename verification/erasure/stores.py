@@ -48,7 +48,7 @@ def empty_collections(tenant: Tenant, subjects: Sequence[Subject]) -> Outcomes:
     gateway = Gateway(tenant, max_wait=60.0)
     for collection_id, face_ids in sorted(by_collection.items()):
         for start in range(0, len(face_ids), DELETE_FACES_BATCH):
-            _delete_faces(gateway, collection_id, face_ids[start : start + DELETE_FACES_BATCH])
+            delete_faces(gateway, collection_id, face_ids[start : start + DELETE_FACES_BATCH])
     with transaction.atomic(using=scope_database()):
         Face.objects.filter(subject__in=subjects, face_id__in=[face for _, face, _ in faces]).update(
             status=FaceStatus.DELETED, deleted_at=timezone.now()
@@ -63,7 +63,8 @@ def empty_collections(tenant: Tenant, subjects: Sequence[Subject]) -> Outcomes:
     return outcomes
 
 
-def _delete_faces(gateway: Gateway, collection_id: str, face_ids: list[str]) -> None:
+def delete_faces(gateway: Gateway, collection_id: str, face_ids: list[str]) -> None:
+    """DeleteFaces for up to 4096 ids; a face the engine no longer has counts as deleted."""
     try:
         answer = gateway.call("DeleteFaces", CollectionId=collection_id, FaceIds=face_ids)
     except ResourceNotFound:  # the collection itself is gone, and its faces with it
