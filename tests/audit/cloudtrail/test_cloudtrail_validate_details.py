@@ -374,10 +374,11 @@ def test_the_command_lines_help_documents_every_argument(capsys: pytest.CaptureF
     with pytest.raises(SystemExit):
         main(["--help"])
 
-    shown = " ".join(capsys.readouterr().out.split())
+    output = capsys.readouterr().out
+    assert "Validate a CloudTrail-layout audit export offline." in output.splitlines()
+    shown = " ".join(output.split())
     for text in (
         "usage: python -m audit.cloudtrail.validate",
-        "Validate a CloudTrail-layout audit export offline.",
         "root export directory (the one holding AWSLogs/)",
         "--start START YYYY-MM-DDTHH:MM:SSZ, inclusive",
         "--end END YYYY-MM-DDTHH:MM:SSZ, exclusive",
