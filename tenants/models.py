@@ -86,6 +86,9 @@ class Tenant(models.Model):
         "empty: the platform default (VERITY_DEFAULT_API_KEY_RATE).",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Offboarding (tenants.offboarding): the steps done so far, then the signed final receipt.
+    offboarding = models.JSONField(default=dict, blank=True, editable=False)
+    offboarding_receipt = models.BinaryField(null=True, blank=True, editable=False)
 
     objects = TenantManager()
 

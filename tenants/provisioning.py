@@ -77,6 +77,8 @@ def _create_kms_key(tenant: Tenant, aws: _AwsCalls) -> str:
         KeyUsage="ENCRYPT_DECRYPT",
         Tags=[{"TagKey": "verity:tenant", "TagValue": tenant.slug}],
     )["KeyMetadata"]
+    # A yearly new key version, kept alongside the old ones: what the old ones encrypted stays readable.
+    aws("kms", "EnableKeyRotation", KeyId=key["KeyId"])
     aws("kms", "CreateAlias", AliasName=f"alias/verity/{tenant.slug}", TargetKeyId=key["KeyId"])
     return str(key["Arn"])
 

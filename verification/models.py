@@ -304,6 +304,7 @@ class ErasureReason(models.TextChoices):
     CONSENT_WITHDRAWN = "consent_withdrawn", "Consent withdrawn"
     CONSENT_EXPIRED = "consent_expired", "Consent expired"
     RETENTION = "retention", "Retention limit reached"
+    OFFBOARDING = "offboarding", "Tenant offboarded"
 
 
 class ErasureStatus(models.TextChoices):

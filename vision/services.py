@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable
 from typing import Any
 
 from tenants.models import Tenant
 from tenants.scope import require_scope
-from vision.errors import ResourceConflict
+from vision.errors import ResourceConflict, ResourceNotFound
 from vision.gateway import Gateway
 from vision.models import FaceCollection, collection_name
 
@@ -67,3 +68,17 @@ def collection_create(call: Callable[..., dict[str, Any]], *, tenant: Tenant, sh
         face_model_version=model_version,
         face_count=face_count,
     )
+
+
+def collections_delete(*, tenant: Tenant) -> list[str]:
+    """Delete every collection of the tenant in the engine (offboarding); one already gone counts as deleted.
+
+    The rows stay, as the record of which collections there were.
+    """
+    require_scope(tenant)
+    gateway = Gateway(tenant, max_wait=60.0)
+    names = list(FaceCollection.objects.order_by("shard").values_list("collection_id", flat=True))
+    for name in names:
+        with contextlib.suppress(ResourceNotFound):
+            gateway.call("DeleteCollection", CollectionId=name)
+    return names

@@ -32,6 +32,7 @@ def test_tenant_create_provisions_key_storage_and_a_working_api_key() -> None:
     kms = boto3.client("kms", region_name="us-east-1")
     alias = kms.describe_key(KeyId="alias/verity/acme-bank")["KeyMetadata"]
     assert alias["Arn"] == tenant.kms_key_arn
+    assert kms.get_key_rotation_status(KeyId=alias["KeyId"])["KeyRotationEnabled"] is True
 
     s3 = boto3.client("s3", region_name="us-east-1")
     rule = s3.get_bucket_encryption(Bucket=tenant.storage_bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]

@@ -110,6 +110,37 @@ def erasure_request(*, tenant: Tenant, subject: Subject, reason: str, requested_
     return erasure
 
 
+def erasures_request_many(
+    *, tenant: Tenant, subjects: Sequence[Subject], reason: str, requested_by: str
+) -> list[Erasure]:
+    """Request the erasure of many idle subjects at once (purges); run them with ``erasures_run``.
+
+    For subjects with nothing in flight (the purges' callers pick them); each erasure is audited
+    when it completes.
+    """
+    require_scope(tenant)
+    with transaction.atomic(using=scope_database()):
+        return Erasure.objects.bulk_create(
+            Erasure(tenant=tenant, subject=subject, reason=reason, requested_by=requested_by) for subject in subjects
+        )
+
+
+def erase_all_subjects(*, tenant: Tenant, requested_by: str, batch: int = 1000) -> list[Erasure]:
+    """Erase every subject of the tenant (offboarding): request what nobody requested yet, then run
+    every unfinished erasure, ``batch`` at a time. Raises when one does not complete."""
+    require_scope(tenant)
+    while subjects := list(Subject.objects.exclude(pk__in=Erasure.objects.values("subject_id")).order_by("pk")[:batch]):
+        erasures_request_many(
+            tenant=tenant, subjects=subjects, reason=ErasureReason.OFFBOARDING, requested_by=requested_by
+        )
+    unfinished = list(
+        Erasure.objects.exclude(status=ErasureStatus.COMPLETED).order_by("pk").values_list("pk", flat=True)
+    )
+    for start in range(0, len(unfinished), batch):
+        erasures_run(tenant=tenant, erasure_ids=unfinished[start : start + batch])
+    return list(Erasure.objects.order_by("pk"))
+
+
 def consent_withdraw(*, tenant: Tenant, consent: Consent, requested_by: str, actor: Any = None) -> Erasure | None:
     """Withdraw a consent now; when the subject has no other active biometric consent, erase it."""
     require_scope(tenant)

@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
 from django.db.models import DateTimeField, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -26,8 +25,8 @@ from django.utils import timezone
 from audit.recording import record_system_event
 from audit.redaction import KEEP, register_event
 from tenants.models import Tenant
-from tenants.scope import require_scope, scope_database
-from verification.erasure import erasure_request, erasures_run
+from tenants.scope import require_scope
+from verification.erasure import erasure_request, erasures_request_many, erasures_run
 from verification.flows import VERIFICATION_SOURCE
 from verification.models import (
     Consent,
@@ -105,13 +104,10 @@ def retention_purge(*, tenant: Tenant, now: datetime | None = None, batch: int =
     requested = completed = faces = 0
     try:
         while subjects := list(retention_due(cutoff=cutoff)[:batch]):
-            with transaction.atomic(using=scope_database()):
-                erasures = Erasure.objects.bulk_create(
-                    Erasure(
-                        tenant=tenant, subject=subject, reason=ErasureReason.RETENTION, requested_by=PURGE_REQUESTER
-                    )
-                    for subject in subjects
-                )
+            erasures = erasures_request_many(
+                tenant=tenant, subjects=subjects, reason=ErasureReason.RETENTION, requested_by=PURGE_REQUESTER
+            )
+
             requested += len(erasures)
             for erasure in erasures_run(tenant=tenant, erasure_ids=[erasure.pk for erasure in erasures]):
                 completed += erasure.status == ErasureStatus.COMPLETED
