@@ -11,16 +11,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from celery import current_app
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 
 from audit.recording import record_bulk_admin_deletions
 from config.ratelimit import parse_rate
 from tenants.admin_site import ShownOnce, VerityModelAdmin, domain_errors_as_form_errors, show_once
-from tenants.models import ApiKey, Membership, Role, Tenant, Threshold
+from tenants.models import ApiKey, Membership, Role, Tenant, TenantStatus, Threshold
+from tenants.offboarding import OFFBOARDING_STEPS
 from tenants.policy import PolicyError, validate_policy
 from tenants.provisioning import tenant_create
 from tenants.scope import current_scope
@@ -94,7 +98,58 @@ class TenantOwnedAdmin(VerityModelAdmin):
 class TenantAdmin(VerityModelAdmin):
     list_display = ["slug", "name", "account_id", "region", "status", "shard_count"]
     search_fields = ["slug", "name", "account_id"]
-    readonly_fields = ["public_id", "account_id", "kms_key_arn", "storage_bucket", "storage_prefix", "created_at"]
+    readonly_fields = [
+        "public_id",
+        "account_id",
+        "kms_key_arn",
+        "storage_bucket",
+        "storage_prefix",
+        "created_at",
+        "offboarding_progress",
+    ]
+    actions = ["offboard"]
+
+    @admin.action(description="Offboard the selected tenants (erase everything, schedule key deletion)")
+    def offboard(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> None:
+        started = [tenant for tenant in queryset if tenant.status != TenantStatus.OFFBOARDED]
+        for tenant in started:
+            # By name: the edge enqueues; tenants.tasks runs tenants.offboarding in the tenant's scope.
+            current_app.signature(
+                "tenants.tasks.offboard_tenant", args=[tenant.pk, f"operator/{request.user.get_username()}"]
+            ).delay()
+        self.message_user(request, f"Offboarding started for {', '.join(t.slug for t in started) or 'no tenant'}.")
+
+    def get_actions(self, request: HttpRequest) -> Any:
+        actions = super().get_actions(request)
+        if not request.user.is_superuser:
+            actions.pop("offboard", None)
+        return actions
+
+    @admin.display(description="offboarding")
+    def offboarding_progress(self, obj: Tenant) -> str:
+        if not obj.offboarding:
+            return "—"
+        done = [step for step in OFFBOARDING_STEPS if step in obj.offboarding]
+        if obj.offboarding_receipt is not None:
+            url = reverse("admin:tenants_tenant_offboarding_receipt", args=[obj.pk])
+            return format_html('Offboarded; <a href="{}">download the signed receipt</a>.', url)
+        return f"Running: {', '.join(done) or 'no step'} done of {', '.join(OFFBOARDING_STEPS)}."
+
+    def get_urls(self) -> list[URLPattern]:
+        receipt = path(
+            "<path:object_id>/offboarding-receipt/",
+            self.admin_site.admin_view(self.receipt_view),
+            name="tenants_tenant_offboarding_receipt",
+        )
+        return [receipt, *super().get_urls()]
+
+    def receipt_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        tenant = self.get_object(request, object_id)
+        if tenant is None or tenant.offboarding_receipt is None or not request.user.is_superuser:
+            raise Http404("No offboarding receipt.")
+        response = HttpResponse(bytes(tenant.offboarding_receipt), content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="{tenant.slug}.offboarding-receipt.json"'
+        return response
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Tenant]:
         return Tenant.objects.visible()

@@ -10,17 +10,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from config.aws import aws_client
 from moderation.models import ModerationResult
 from moderation.services.policies import policy_in_force
-from tenants import offboarding
-from tenants.models import ApiKey, Tenant
+from tenants import offboarding, tasks
+from tenants.models import ApiKey, Role, Tenant
 from tenants.scope import tenant_scope
-from tests.factories import provision
+from tests.factories import MembershipFactory, provision
 from verification.models import Erasure, Face, Subject
 from vision.gateway import Gateway
 from vision.models import FaceCollection
@@ -152,3 +154,46 @@ def test_an_offboarding_that_fails_midway_resumes_without_redoing_a_step(monkeyp
 def test_offboarding_an_unknown_tenant_is_refused() -> None:
     with pytest.raises(CommandError, match="No tenant 'nobody'"):
         call_command("tenant_offboard", "nobody")
+
+
+def test_an_operator_offboards_a_tenant_from_the_admin_and_downloads_its_receipt(
+    monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    tenant, _ = _tenant_with_data()
+    operator = get_user_model().objects.create_superuser("ops", "ops@example.com", "a-long-operator-password")
+
+    def run_now(args: Any = (), kwargs: Any = None, **options: Any) -> Any:
+        return tasks.offboard_tenant.apply(args=args, kwargs=kwargs)
+
+    monkeypatch.setattr(tasks.offboard_tenant, "apply_async", run_now)
+    client = Client()
+    client.force_login(operator)
+
+    response = client.post(
+        "/admin/tenants/tenant/", {"action": "offboard", "_selected_action": [tenant.pk]}, follow=True
+    )
+
+    assert "Offboarding started for leaving-bank." in response.content.decode()
+    tenant.refresh_from_db()
+    assert tenant.status == "offboarded"
+    page = client.get(f"/admin/tenants/tenant/{tenant.pk}/change/").content.decode()
+    assert "download the signed receipt" in page
+    receipt = client.get(f"/admin/tenants/tenant/{tenant.pk}/offboarding-receipt/")
+    assert receipt.status_code == 200
+    assert receipt.content == bytes(tenant.offboarding_receipt)
+    assert json.loads(base64.b64decode(json.loads(receipt.content)["body"]))["requestedBy"] == "operator/ops"
+
+
+def test_only_operators_may_offboard() -> None:
+    membership = MembershipFactory(role=Role.TENANT_ADMIN)
+    client = Client()
+    client.force_login(membership.user)
+
+    page = client.get("/admin/tenants/tenant/").content.decode()
+
+    assert 'value="offboard"' not in page
+    response = client.post("/admin/tenants/tenant/", {"action": "offboard", "_selected_action": [membership.tenant.pk]})
+    assert response.status_code in (200, 302, 403)
+    membership.tenant.refresh_from_db()
+    assert membership.tenant.status == "active"
+    assert client.get(f"/admin/tenants/tenant/{membership.tenant.pk}/offboarding-receipt/").status_code in (302, 404)
