@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 import factory
 from django.contrib.auth import get_user_model
 
+from config.aws import aws_client
 from moderation.models import ModerationPolicy, ModerationResult, ReviewTask
 from moderation.policies import default_rules
 from tenants.models import Membership, Role, Tenant
@@ -157,3 +158,14 @@ class FaceFactory(TenantOwnedFactory):
     collection = factory.SubFactory(FaceCollectionFactory, tenant=factory.SelfAttribute("..tenant"))
     face_id = factory.Faker("uuid4")
     face_model_version = "7.0"
+
+
+def with_kms_key(tenant: Tenant) -> Tenant:
+    """Give a factory tenant a real KMS key (moto's, so the ``aws`` fixture must be active), as provisioning does."""
+    if not tenant.kms_key_arn.endswith(":key/test"):  # the factory's placeholder
+        return tenant
+    key = aws_client("kms", tenant.region).create_key(Description=f"Verity tenant {tenant.slug}")["KeyMetadata"]
+    with platform_scope():
+        Tenant.objects.filter(pk=tenant.pk).update(kms_key_arn=key["Arn"])
+    tenant.kms_key_arn = key["Arn"]
+    return tenant

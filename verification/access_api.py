@@ -23,6 +23,7 @@ from audit.storage import download_link
 from config.api.views import ApiView
 from tenants.authentication import api_key_of
 from verification.api import ConsentOutput, SubjectOutput, VerificationOutput
+from verification.documents import document_open
 from verification.documents_api import DocumentOutput
 from verification.selectors import consent_list, stored_objects, subject_documents, subject_get, verification_list
 
@@ -69,7 +70,7 @@ class SubjectExportView(ApiView):
             "subject": subject,
             "consents": consent_list(subject=subject).order_by("granted_at"),
             "verifications": verification_list(subject_id=subject.public_id).order_by("created_at"),
-            "documents": subject_documents(subject),
+            "documents": [document_open(tenant=tenant, document=d) for d in subject_documents(subject)],
             "faces": subject.faces.select_related("collection").order_by("created_at"),
             "stored_objects": [
                 {

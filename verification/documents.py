@@ -1,11 +1,14 @@
 """ID documents: DetectText on a page, its MRZ parsed and checked, and checked against the printed fields.
 
 The engine call happens outside any transaction; the document is then recorded in a short one
-with its audit event, which carries ids, the format and the check results, never the text.
+with its audit event, which carries ids, the format and the check results, never the text. The
+lines, MRZ and problems are stored sealed under the tenant's KMS key (tenants.envelope): the
+database holds ciphertext only, and ``document_open`` decrypts them for the tenant that asks.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from typing import Any
@@ -16,6 +19,8 @@ from django.utils import timezone
 from audit.identity import resource
 from audit.recording import record_change
 from audit.redaction import KEEP, ListOf, register_event
+from config.ids import public_id
+from tenants.envelope import seal, unseal
 from tenants.models import Tenant
 from tenants.scope import require_scope, scope_database
 from verification.flows import VERIFICATION_SOURCE
@@ -104,13 +109,12 @@ def document_read(*, tenant: Tenant, image: ImageInput, actor: Any = None) -> Do
     mrz, used = find_mrz(lines, today=today)
     viz_lines = [line for index, line in enumerate(lines) if index not in used]
     problems = _problems(mrz, viz_lines, today)
+    content = {"lines": lines, "mrz": mrz.as_dict(today) if mrz is not None else None, "problems": problems}
+    document_id = public_id("doc")
+    sealed = seal(tenant, json.dumps(content).encode(), record=_record(document_id))  # KMS: no transaction open
     with transaction.atomic(using=scope_database()):
         document = Document.objects.create(
-            tenant=tenant,
-            lines=lines,
-            mrz=mrz.as_dict(today) if mrz is not None else None,
-            problems=problems,
-            image_sha256=fields.get("sha256", ""),
+            tenant=tenant, public_id=document_id, sealed=sealed, image_sha256=fields.get("sha256", "")
         )
         record_change(
             tenant=tenant,
@@ -128,4 +132,24 @@ def document_read(*, tenant: Tenant, image: ImageInput, actor: Any = None) -> Do
                 resource(tenant, service="verification", resource_type="document", resource_id=document.public_id)
             ],
         )
+    return _opened(document, content)
+
+
+def _record(document_id: str) -> str:
+    return f"verification.document/{document_id}"
+
+
+def _opened(document: Document, content: dict[str, Any]) -> Document:
+    document.lines, document.mrz, document.problems = content["lines"], content["mrz"], content["problems"]
     return document
+
+
+def document_open(*, tenant: Tenant, document: Document) -> Document:
+    """The document with its lines, MRZ and problems decrypted (in memory only).
+
+    ``SealBroken`` (a bug or tampering: the row is another's) is raised, never answered as empty.
+    """
+    require_scope(tenant)
+    if not document.sealed:  # read before sealing existed: the columns hold the content
+        return document
+    return _opened(document, json.loads(unseal(tenant, document.sealed, record=_record(document.public_id))))

@@ -24,7 +24,7 @@ from config.api.serializers import StrictInputSerializer
 from config.api.views import ApiView
 from tenants.authentication import api_key_of
 from verification.api import ImageJsonInput, image_input
-from verification.documents import document_read
+from verification.documents import document_open, document_read
 from verification.models import Document
 from verification.selectors import document_get
 
@@ -112,4 +112,5 @@ class DocumentDetailView(ApiView):
 
     @extend_schema(operation_id="documents_get", responses={200: DocumentOutput})
     def get(self, request: Request, document_id: str) -> Response:
-        return Response(DocumentOutput(document_get(public_id=document_id)).data)
+        document = document_open(tenant=api_key_of(request).tenant, document=document_get(public_id=document_id))
+        return Response(DocumentOutput(document).data)

@@ -286,6 +286,9 @@ class Document(TenantOwnedModel):
     """
 
     public_id = models.CharField(max_length=32, unique=True, default=partial(public_id, "doc"), editable=False)
+    # The lines, MRZ and problems, sealed under the tenant's KMS key (tenants.envelope); the three
+    # columns below are then empty, and filled in memory by verification.documents.document_open.
+    sealed = models.TextField(blank=True)
     lines = models.JSONField(default=list, blank=True)
     mrz = models.JSONField(null=True, blank=True)
     problems = models.JSONField(default=list, blank=True)  # [{"code", "detail"}]

@@ -36,7 +36,7 @@ from moderation.policies import default_rules
 from tenants.models import Role, Tenant, Threshold
 from tenants.scope import platform_scope, tenant_scope
 from tests.conftest import Caller, make_caller
-from tests.factories import FaceFactory, MembershipFactory, SubjectFactory, as_edge, issue_key
+from tests.factories import FaceFactory, MembershipFactory, SubjectFactory, as_edge, issue_key, with_kms_key
 from verification.erasure import erasure_request
 from verification.models import VerificationSettings
 from verification.services import ImageInput, consent_create, verification_create
@@ -241,7 +241,8 @@ def audit_export_detail_case(alice: Caller, bob: Caller) -> None:
 
 
 def _read_document(caller: Caller, idempotency_key: str) -> Any:
-    """POST /v1/documents with DetectText answered by a Stubber."""
+    """POST /v1/documents with DetectText answered by a Stubber (and KMS by moto, for the sealed text)."""
+    with_kms_key(caller.tenant)
     with Stubber(aws_client("rekognition", caller.tenant.region)) as stub:
         stub.add_response("detect_text", {"TextDetections": [{"DetectedText": "UTOPIA", "Type": "LINE", "Id": 0}]})
         image = {"bytes": base64.b64encode(FACE_PHOTO.read_bytes()).decode()}
@@ -400,7 +401,7 @@ def test_every_api_route_has_a_cross_tenant_case() -> None:
 
 
 @pytest.mark.parametrize("route", sorted(API_CASES))
-@pytest.mark.usefixtures("fake_credentials")  # for the engine calls a Stubber answers
+@pytest.mark.usefixtures("fake_credentials", "aws")  # engine calls a Stubber answers; KMS, S3 by moto
 def test_another_tenants_key_cannot_reach_the_object(route: str) -> None:
     API_CASES[route](make_caller(), make_caller())
 

@@ -9,21 +9,24 @@ from typing import Any
 
 import pytest
 from botocore.stub import Stubber
+from django.db import connection
 
 from audit.models import AuditEvent
 from config.aws import aws_client
 from tenants.scope import tenant_scope
 from tests.conftest import Caller
+from tests.factories import with_kms_key
 from tests.verification.conftest import photo
 from tests.verification.test_mrz import TD1, TD3, _td3_expiring
 from verification.models import Document
 
-pytestmark = pytest.mark.usefixtures("fake_credentials")
+pytestmark = pytest.mark.usefixtures("fake_credentials", "aws")  # KMS (the sealed text) by moto
 VIZ = ["PASSPORT  PASSEPORT", "UTOPIA", "Surname ERIKSSON", "Given names ANNA MARIA", "L898902C3", "12 AUG 1974"]
 
 
 @pytest.fixture
 def stub(caller: Caller) -> Iterator[Stubber]:
+    with_kms_key(caller.tenant)
     with Stubber(aws_client("rekognition", caller.tenant.region)) as stubber:
         yield stubber
         stubber.assert_no_pending_responses()
@@ -65,6 +68,12 @@ def test_a_current_passport_page_is_read_with_its_mrz_and_no_problems(caller: Ca
     )
     assert (mrz["birth_date"], mrz["expiry_date"], mrz["expired"]) == ("1974-08-12", "2031-12-01", False)
     assert caller.client.get(f"/v1/documents/{body['id']}").json() == body
+    # The database holds ciphertext only (sealed under the tenant's KMS key).
+    with tenant_scope(caller.tenant), connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM verification_document WHERE public_id = %s", [body["id"]])
+        row = " ".join(str(value) for value in cursor.fetchone())
+    for personal in ("ERIKSSON", "L898902C3", "1974", "UTOPIA"):
+        assert personal not in row
 
 
 def test_an_expired_document_says_so(caller: Caller, stub: Stubber) -> None:
