@@ -23,6 +23,7 @@ from typing import Any, TextIO
 
 from config.aws import aws_client
 from tenants.models import Tenant
+from tenants.storage import TenantStorage
 
 TRAIL_FOLDER = "audit/trail/"
 EXPORT_FOLDER = "audit/exports/"
@@ -44,18 +45,18 @@ def export_bundle_key(tenant: Tenant, export_id: str, extension: str) -> str:
 
 
 class S3Sink:
-    """An export sink writing each object under ``prefix`` in the tenant's bucket.
+    """An export sink writing each object under ``prefix`` (a key under the tenant's storage prefix)
+    through the tenant's storage: SSE-KMS under its key, private.
 
     boto3 clients are thread-safe, and the export's writer threads share this one.
     """
 
     def __init__(self, *, tenant: Tenant, bucket: str, prefix: str) -> None:
-        self._client = aws_client("s3", tenant.region)
-        self._bucket = bucket
-        self._prefix = prefix
+        self._storage = TenantStorage(tenant, bucket=bucket)
+        self._name = self._storage.name_of(prefix)
 
     def put(self, key: str, data: bytes) -> None:
-        self._client.put_object(Bucket=self._bucket, Key=self._prefix + key, Body=data)
+        self._storage.put(self._name + key, data)
 
 
 class TarBundle:
@@ -81,9 +82,8 @@ class TarBundle:
         self._tar.close()
         self._file.seek(0)
         try:
-            aws_client("s3", tenant.region).upload_fileobj(
-                self._file, bucket, key, ExtraArgs={"ContentType": "application/x-tar"}
-            )
+            storage = TenantStorage(tenant, bucket=bucket)
+            storage.put(storage.name_of(key), self._file, content_type="application/x-tar")
         finally:
             self._file.close()
 
@@ -95,7 +95,8 @@ def upload_text_file(*, tenant: Tenant, bucket: str, key: str, write: Callable[[
         result = write(text)
         text.flush()
         raw.seek(0)
-        aws_client("s3", tenant.region).upload_fileobj(raw, bucket, key, ExtraArgs={"ContentType": "text/csv"})
+        storage = TenantStorage(tenant, bucket=bucket)
+        storage.put(storage.name_of(key), raw, content_type="text/csv")
         text.detach()
     return result
 

@@ -91,3 +91,22 @@ def reset_clients() -> None:
     """Forget every cached client, e.g. after moto's mock, a Stubber or settings changed."""
     with _lock:
         _clients.clear()
+        _resources.clear()
+
+
+_resources: dict[tuple[str, ...], Any] = {}
+
+
+def aws_resource(service: str, region: str | None = None) -> Any:
+    """A boto3 resource whose calls go through ``aws_client``'s client (django-storages needs resources)."""
+    client = aws_client(service, region)
+    key = (service, region or settings.AWS_DEFAULT_REGION, str(id(client)))
+    resource = _resources.get(key)
+    if resource is None:
+        with _lock:
+            resource = _resources.get(key)
+            if resource is None:
+                resource = boto3.session.Session().resource(service, region_name=key[1])  # type: ignore[call-overload]
+                resource.meta.client = client  # one client, one configuration, one set of credentials
+                _resources[key] = resource
+    return resource

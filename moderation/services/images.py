@@ -10,7 +10,6 @@ from celery import current_app
 from django.db import transaction
 
 from audit.recording import record_aws_call
-from config.aws import aws_client
 from config.errors import DomainError, InvalidInput, UpstreamUnavailable
 from config.ids import public_id
 from config.metadata import validate_metadata
@@ -27,6 +26,7 @@ from moderation.services.policies import policy_in_force
 from moderation.services.results import record_failure, record_success
 from tenants.models import Tenant
 from tenants.scope import require_scope, scope_database
+from tenants.storage import TenantStorage
 from vision.gateway import Gateway
 from vision.validation import MAX_S3_IMAGE_BYTES, check_image_bytes, check_s3_object
 
@@ -143,11 +143,12 @@ def _earlier_result(digest: str, policy: ModerationPolicy) -> ModerationResult |
 
 
 def _store_image(tenant: Tenant, result_id: str, data: bytes) -> dict[str, str]:
-    """Keep an image in the tenant's bucket (SSE-KMS by the bucket's default) for a worker or a reviewer."""
-    key = f"{tenant.storage_prefix}{IMAGE_FOLDER}{result_id}"
-    parameters = {"bucket": tenant.storage_bucket, "key": key}
+    """Keep an image in the tenant's storage (SSE-KMS under its key, private) for a worker or a reviewer."""
+    storage = TenantStorage(tenant)
+    key = storage.key(f"{IMAGE_FOLDER}{result_id}")
+    parameters = {"Bucket": tenant.storage_bucket, "Key": key}
     try:
-        aws_client("s3", tenant.region).put_object(Bucket=tenant.storage_bucket, Key=key, Body=data)
+        storage.put(f"{IMAGE_FOLDER}{result_id}", data, content_type="application/octet-stream")
     except Exception as exc:
         record_aws_call(
             tenant=tenant,

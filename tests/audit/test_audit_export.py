@@ -159,7 +159,9 @@ def test_export_to_the_tenants_bucket_in_cloudtrail_layout(
     for item in s3.list_objects_v2(Bucket=tenant.storage_bucket, Prefix=prefix)["Contents"]:
         path = tmp_path / item["Key"].removeprefix(prefix)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(s3.get_object(Bucket=tenant.storage_bucket, Key=item["Key"])["Body"].read())
+        stored = s3.get_object(Bucket=tenant.storage_bucket, Key=item["Key"])
+        assert (stored["ServerSideEncryption"], stored.get("SSEKMSKeyId")) == ("aws:kms", tenant.kms_key_arn)
+        path.write_bytes(stored["Body"].read())
     output, error = validate(tmp_path)
     assert error is None, output
 
@@ -183,6 +185,7 @@ def test_a_bundle_export_is_one_tar_that_validates_once_extracted(
     body = aws_client("s3").get_object(
         Bucket=tenant.storage_bucket, Key=export_bundle_key(tenant, export.public_id, "tar")
     )
+    assert (body["ServerSideEncryption"], body.get("SSEKMSKeyId")) == ("aws:kms", tenant.kms_key_arn)
     with tarfile.open(fileobj=io.BytesIO(body["Body"].read())) as bundle:
         bundle.extractall(tmp_path, filter="data")
     output, error = validate(tmp_path)

@@ -240,7 +240,11 @@ def test_async_answers_202_and_a_worker_decides_from_the_stored_image(
     assert (body["status"], body["decision"]) == ("pending", None)
     assert len(callbacks) == 1  # the task, enqueued after commit
     [result] = _results(caller)
-    assert s3.get_object(Bucket=result.s3_bucket, Key=result.s3_key)["Body"].read() == photo
+    stored = s3.get_object(Bucket=result.s3_bucket, Key=result.s3_key)
+    assert stored["Body"].read() == photo
+    # Through the tenant's storage: under its prefix, SSE-KMS under its own key.
+    assert result.s3_key.startswith(caller.tenant.storage_prefix)
+    assert (stored["ServerSideEncryption"], stored["SSEKMSKeyId"]) == ("aws:kms", caller.tenant.kms_key_arn)
     stub.add_response(
         "detect_moderation_labels",
         answer(violence(88)),
