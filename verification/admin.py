@@ -7,13 +7,21 @@ each change. Tenant admins edit the verification settings (validated by the mode
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from django import forms
 from django.contrib import admin
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
 from django.utils.html import format_html, format_html_join
 
 from tenants.admin import TenantOwnedAdmin
+from tenants.models import Role, Tenant
+from tenants.scope import TenantScopeError, current_tenant_id
+from verification.consents import consent_register_write
 from verification.erasure.retention import retention_preview
 from verification.models import (
     ERASURE_STORES,
@@ -63,6 +71,17 @@ def _active(active: bool) -> str:
     return "active" if active else "not active"
 
 
+class ConsentRegisterForm(forms.Form):
+    start = forms.DateField(label="From (UTC, inclusive)", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To (UTC, inclusive)", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("start") and cleaned.get("end") and cleaned["start"] > cleaned["end"]:
+            raise forms.ValidationError("The period's start must not be after its end.", code="invalid_period")
+        return cleaned
+
+
 @admin.register(Consent)
 class ConsentAdmin(TenantOwnedAdmin):
     read_only = True
@@ -81,6 +100,40 @@ class ConsentAdmin(TenantOwnedAdmin):
         "expires_at",
         "withdrawn_at",
     )
+
+    def get_urls(self) -> list[URLPattern]:
+        register = path(
+            "register/", self.admin_site.admin_view(self.register_view), name="verification_consent_register"
+        )
+        return [register, *super().get_urls()]
+
+    def register_view(self, request: HttpRequest) -> HttpResponse:
+        """The consent register for a period, as CSV (compliance officers and tenant admins; audited)."""
+        if not self._may(request, frozenset({Role.COMPLIANCE_OFFICER, Role.TENANT_ADMIN})):
+            raise PermissionDenied
+        try:
+            tenant_id = current_tenant_id()
+        except TenantScopeError as exc:  # an operator: a register is a tenant's
+            raise PermissionDenied from exc
+        form = ConsentRegisterForm(request.GET if "export" in request.GET else None)
+        if form.is_valid():
+            start = datetime.combine(form.cleaned_data["start"], time.min, tzinfo=UTC)
+            end = datetime.combine(form.cleaned_data["end"], time.min, tzinfo=UTC) + timedelta(days=1)
+            response = HttpResponse(content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = (
+                f'attachment; filename="consent-register-{start:%Y-%m-%d}-{end - timedelta(days=1):%Y-%m-%d}.csv"'
+            )
+            consent_register_write(
+                tenant=Tenant.objects.get(pk=tenant_id), start=start, end=end, out=response, actor=request.user
+            )
+            return response
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Export the consent register",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/verification/consent/register.html", context)
 
 
 @admin.register(Face)

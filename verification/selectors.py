@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from config.errors import NotFound
@@ -220,3 +220,23 @@ def subject_documents(subject: Subject) -> QuerySet[Document]:
     """The documents read for the subject's verifications."""
     ids = Verification.objects.filter(subject=subject).exclude(document_id="").values("document_id")
     return Document.objects.filter(public_id__in=ids).order_by("created_at")
+
+
+def consent_register(*, start: datetime, end: datetime) -> QuerySet[Consent]:
+    """The current tenant's consents given, withdrawn or expiring in [start, end), oldest grant first."""
+    require_scope()
+    in_period = (
+        Q(granted_at__gte=start, granted_at__lt=end)
+        | Q(withdrawn_at__gte=start, withdrawn_at__lt=end)
+        | Q(expires_at__gte=start, expires_at__lt=end)
+    )
+    erasures = Erasure.objects.filter(subject=OuterRef("subject"))
+    return (
+        Consent.objects.filter(in_period)
+        .select_related("subject")
+        .annotate(
+            erasure_id=Subquery(erasures.values("public_id")[:1]),
+            erasure_status=Subquery(erasures.values("status")[:1]),
+        )
+        .order_by("granted_at", "pk")
+    )
