@@ -8,5 +8,7 @@ class VerificationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        import verification.access_api
         import verification.api
-        import verification.documents_api  # noqa: F401 - likewise
+        import verification.documents_api
+        import verification.erasure_api  # noqa: F401 - likewise

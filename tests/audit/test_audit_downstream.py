@@ -114,6 +114,7 @@ def test_provisioning_calls_stay_in_the_log_when_provisioning_fails_after_them(
     calls = [(event.event_source, event.event_name) for event in _events(tenant.pk)]
     assert calls == [
         ("kms.amazonaws.com", "CreateKey"),
+        ("kms.amazonaws.com", "EnableKeyRotation"),
         ("kms.amazonaws.com", "CreateAlias"),
         ("s3.amazonaws.com", "CreateBucket"),
         ("s3.amazonaws.com", "PutPublicAccessBlock"),

@@ -144,3 +144,27 @@ def test_a_tenant_admin_shortens_retention_and_sees_what_the_next_purge_erases(b
     for shown in (idle.public_id, "Retention limit reached", "Pending"):
         assert shown in rows[0]
     assert recent.public_id not in browser.page_source
+
+
+def test_a_compliance_officer_finds_the_consent_register_export_on_the_consents_page(
+    browser: Any, live_server: Any
+) -> None:
+    officer = MembershipFactory(role=Role.COMPLIANCE_OFFICER, tenant=TenantFactory(name="Alpha Bank"))
+    device = TOTPDevice.objects.create(user=officer.user, name="phone", confirmed=True)
+    subject = SubjectFactory(tenant=officer.tenant)
+    with tenant_scope(officer.tenant):
+        consent = consent_create(tenant=officer.tenant, subject=subject, text_version="v9", method="checkbox")
+
+    _sign_in_with_password(browser, live_server.url, officer.user.username)
+    if "/admin/2fa/verify/" in browser.current_url:
+        _fill(browser, {"id_code": _code(device.bin_key)})
+        _submit(browser, browser.find_element(By.CSS_SELECTOR, "input[type=submit][value=Verify]"))
+
+    browser.get(f"{live_server.url}/admin/verification/consent/")
+    assert consent.public_id in browser.find_element(By.ID, "result_list").text
+    browser.find_element(By.ID, "consent-register-link").click()
+
+    assert browser.current_url.endswith("/admin/verification/consent/register/")
+    assert "Export the consent register" in browser.find_element(By.ID, "content").text
+    fields = browser.find_elements(By.CSS_SELECTOR, "#consent-register-form input[type=date]")
+    assert [field.get_attribute("name") for field in fields] == ["start", "end"]
