@@ -197,3 +197,59 @@ def test_unacceptable_accept_header_is_a_problem_406(caller: Caller) -> None:
 def test_disallowed_host_is_a_problem_400() -> None:
     response = Client().get("/v1/tenant", HTTP_HOST="evil.example.com")
     _assert_problem(response, 400, "bad_request")
+
+
+@pytest.mark.django_db
+def test_a_malformed_idempotency_key_says_what_a_key_must_be(caller: Caller) -> None:
+    response = caller.client.post("/v1/subjects", {}, format="json", HTTP_IDEMPOTENCY_KEY="")
+    assert _assert_problem(response, 400, "invalid_idempotency_key")["detail"] == (
+        "Idempotency-Key must be 1–255 printable ASCII characters."
+    )
+
+
+@pytest.mark.django_db
+def test_a_post_without_an_idempotency_key_stores_nothing_for_replay(caller: Caller) -> None:
+    assert caller.client.post("/v1/subjects", {}, format="json").status_code == 201
+    with tenant_scope(caller.tenant):
+        assert not IdempotencyRecord.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_post_answered_200_is_replayed_too(caller: Caller) -> None:
+    subject = caller.client.post("/v1/subjects", {}, format="json").json()["id"]
+    consent = {"purpose": "biometric_verification", "text_version": "v1", "method": "checkbox"}
+    caller.client.post(f"/v1/subjects/{subject}/consents", consent, format="json")
+    second = caller.client.post(f"/v1/subjects/{subject}/consents", consent, format="json").json()["id"]
+    path = f"/v1/subjects/{subject}/consents/{second}/withdraw"
+
+    first = caller.client.post(path, {}, format="json", HTTP_IDEMPOTENCY_KEY="withdraw-1")
+    again = caller.client.post(path, {}, format="json", HTTP_IDEMPOTENCY_KEY="withdraw-1")
+
+    assert first.status_code == again.status_code == 200
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()  # not 409 consent_already_withdrawn: the first answer, replayed
+
+
+@pytest.mark.django_db
+def test_the_same_json_in_another_key_order_or_spacing_replays_and_other_bodies_are_compared_as_bytes(
+    caller: Caller,
+) -> None:
+    first = caller.client.post(
+        "/v1/subjects",
+        '{"external_id":"o1","metadata":{"a":1,"b":2}}',
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="order",
+    )
+    reordered = caller.client.post(
+        "/v1/subjects",
+        '{ "metadata": {"b": 2, "a": 1},\n  "external_id": "o1" }',
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="order",
+    )
+    assert first.status_code == reordered.status_code == 201
+    assert reordered["Idempotent-Replayed"] == "true"
+    for body in (b"not json", b"\xff\xfe not utf-8"):  # refused as bodies, still fingerprinted, not a 500
+        refused = caller.client.post(
+            "/v1/subjects", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=f"raw-{body[:3]!r}"
+        )
+        assert refused.status_code == 400

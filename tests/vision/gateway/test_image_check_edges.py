@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError
 from PIL import Image, ImageCms
 
 from config.aws import aws_client, reset_clients
@@ -116,3 +117,80 @@ def test_the_size_checked_is_that_of_the_version_named_and_the_limit_is_inclusiv
 
     check_s3_object(latest, tenant=tenant, max_bytes=1000)
     assert _s3_refusal_code({**latest, "Version": old["VersionId"]}, tenant, 1000) == "image_too_large"
+
+
+def _s3_refusal(s3_object: dict[str, Any], tenant: Tenant, max_bytes: int | None) -> tuple[str, str]:
+    with pytest.raises(DomainError) as refused:
+        check_s3_object(s3_object, tenant=tenant, max_bytes=max_bytes)
+    return refused.value.code, refused.value.detail
+
+
+def test_each_s3_refusal_says_what_was_wrong(tenant: Tenant, versioned_bucket: Any) -> None:
+    bucket = tenant.storage_bucket
+    versioned_bucket.put_object(Bucket=bucket, Key="big.jpg", Body=b"x" * 11)
+
+    assert _s3_refusal({"Bucket": bucket}, tenant, None) == (
+        "invalid_parameter",
+        "An S3Object needs a Bucket and a Name.",
+    )
+    assert _s3_refusal({"Bucket": "someone-elses", "Name": "a.jpg"}, tenant, None) == (
+        "invalid_s3_object",
+        "Images and videos must be stored in the tenant's own bucket.",
+    )
+    assert _s3_refusal({"Bucket": bucket, "Name": "absent.jpg"}, tenant, 10) == (
+        "invalid_s3_object",
+        f"s3://{bucket}/absent.jpg does not exist or cannot be read.",
+    )
+    assert _s3_refusal({"Bucket": bucket, "Name": "big.jpg"}, tenant, 10) == (
+        "image_too_large",
+        f"s3://{bucket}/big.jpg is 11 bytes; at most 10 bytes are accepted.",
+    )
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ClientError({"Error": {"Code": "InternalError", "Message": "boom"}}, "HeadObject"),
+        EndpointConnectionError(endpoint_url="http://s3.invalid"),
+    ],
+)
+def test_object_storage_out_of_reach_is_unavailable_not_a_missing_object(
+    tenant: Tenant, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    class Unreachable:
+        def head_object(self, **params: Any) -> Any:
+            raise error
+
+    monkeypatch.setattr(validation, "aws_client", lambda service, region=None: Unreachable())
+
+    assert _s3_refusal({"Bucket": tenant.storage_bucket, "Name": "a.jpg"}, tenant, 10) == (
+        "upstream_unavailable",
+        "Object storage could not be reached.",
+    )
+
+
+@pytest.mark.parametrize(
+    ("image", "detail"),
+    [
+        ({}, "An image is given either as Bytes or as an S3Object, exactly one of them."),
+        ({"Bytes": b"x", "S3Object": {}}, "An image is given either as Bytes or as an S3Object, exactly one of them."),
+        ({"Bytes": "not bytes"}, "Image Bytes must be binary data."),
+    ],
+)
+def test_each_malformed_image_parameter_says_what_was_wrong(tenant: Tenant, image: dict[str, Any], detail: str) -> None:
+    with pytest.raises(DomainError) as refused:
+        validation.prepare_request({"Image": image}, tenant=tenant)
+
+    assert (refused.value.code, refused.value.detail) == ("invalid_parameter", detail)
+
+
+def test_a_decompression_bomb_is_refused_as_too_many_pixels(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    data = io.BytesIO()
+    Image.new("RGB", (200, 200)).save(data, "PNG")
+
+    with pytest.raises(DomainError) as refused:
+        check_image_bytes(data.getvalue())
+
+    assert refused.value.code == "image_too_large"
+    assert refused.value.detail.startswith("The image claims too many pixels: Image size (40000 pixels) exceeds limit")
