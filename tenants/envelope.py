@@ -67,34 +67,26 @@ def _context(tenant: Tenant) -> dict[str, str]:
 def _kms(tenant: Tenant, operation: str, audited: dict[str, Any], **params: Any) -> dict[str, Any]:
     client = aws_client("kms", tenant.region)
     method = getattr(client, "generate_data_key" if operation == "GenerateDataKey" else "decrypt")
+    error: ClientError | BotoCoreError | None = None
     try:
         answer: dict[str, Any] = method(**params)
-    except ClientError as exc:
-        code = exc.response["Error"].get("Code", "")
-        record_aws_call(
-            tenant=tenant,
-            service="kms",
-            operation=operation,
-            request_parameters=audited,
-            response_elements=None,
-            error_code=code,
-        )
-        if code in ("InvalidCiphertextException", "IncorrectKeyException", "AccessDeniedException"):
-            raise SealBroken(f"KMS refused the data key ({code}).") from exc
-        raise UpstreamUnavailable("The tenant's key could not be used.") from exc
-    except BotoCoreError as exc:
-        record_aws_call(
-            tenant=tenant,
-            service="kms",
-            operation=operation,
-            request_parameters=audited,
-            response_elements=None,
-            error_code=type(exc).__name__,
-        )
-        raise UpstreamUnavailable("The tenant's key could not be used.") from exc
+    except (ClientError, BotoCoreError) as exc:
+        error = exc
+    code = None
+    if error is not None:
+        code = error.response["Error"].get("Code", "") if isinstance(error, ClientError) else type(error).__name__
     record_aws_call(
-        tenant=tenant, service="kms", operation=operation, request_parameters=audited, response_elements=None
+        tenant=tenant,
+        service="kms",
+        operation=operation,
+        request_parameters=audited,
+        response_elements=None,
+        error_code=code,
     )
+    if code in ("InvalidCiphertextException", "IncorrectKeyException", "AccessDeniedException"):
+        raise SealBroken(f"KMS refused the data key ({code}).") from error
+    if error is not None:
+        raise UpstreamUnavailable("The tenant's key could not be used.") from error
     return answer
 
 

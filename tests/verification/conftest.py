@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 import pytest
 
+from config.aws import aws_client
 from tenants.scope import tenant_scope
 from tests.conftest import Caller, make_caller
 from tests.factories import TenantFactory
@@ -147,6 +148,15 @@ def register(
         id_document=b64(photo(document)),
     )
     return subject_id, result
+
+
+def stored_image(caller: Caller, name: str, data: bytes) -> dict[str, Any]:
+    """``data`` put in the tenant's bucket (moto) under its prefix, as an API image reference."""
+    bucket, key = caller.tenant.storage_bucket, caller.tenant.storage_prefix + name
+    s3 = aws_client("s3", caller.tenant.region)
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key=key, Body=data)
+    return {"s3_object": {"bucket": bucket, "name": key}}
 
 
 def in_scope(caller: Caller, work: Callable[[], Any]) -> Any:

@@ -30,6 +30,7 @@ from tests.verification.conftest import (
     new_subject,
     photo,
     register,
+    stored_image,
     verify,
 )
 from verification import tasks
@@ -38,14 +39,6 @@ from verification.models import Face, Subject, VerificationImage, VerificationSt
 from vision import cache
 
 Tasks = Callable[..., Any]
-
-
-def _s3_selfie(caller: Caller, name: str, data: bytes) -> dict[str, Any]:
-    bucket, key = caller.tenant.storage_bucket, caller.tenant.storage_prefix + name
-    s3 = aws_client("s3", caller.tenant.region)
-    s3.create_bucket(Bucket=bucket)
-    s3.put_object(Bucket=bucket, Key=key, Body=data)
-    return {"s3_object": {"bucket": bucket, "name": key}}
 
 
 def _object_exists(caller: Caller, key: str) -> bool:
@@ -70,7 +63,7 @@ def registered(verifier: Caller, run_tasks: Tasks) -> Iterator[dict[str, Any]]:
     """A subject registered with uploaded photos, then authenticated with a selfie in the tenant's bucket."""
     subject_id, result = register(verifier, run_tasks, "person_a_2", "person_a_1")
     assert result["status"] == "approved", result["reasons"]
-    selfie = _s3_selfie(verifier, "selfies/a1.jpg", photo("person_a_1"))
+    selfie = stored_image(verifier, "selfies/a1.jpg", photo("person_a_1"))
     login = verify(verifier, run_tasks, type="authentication", subject_id=subject_id, selfie=selfie)
     assert login["status"] == "approved", login["reasons"]
     return {"subject_id": subject_id, "key": selfie["s3_object"]["name"]}

@@ -5,18 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from config.aws import aws_client
 from tests.conftest import Caller
-from tests.verification.conftest import b64, in_scope, new_subject, photo, register, verify
+from tests.verification.conftest import b64, in_scope, new_subject, photo, register, stored_image, verify
 from verification.models import Document, Verification
-
-
-def _s3(caller: Caller, name: str, data: bytes) -> dict[str, Any]:
-    bucket, key = caller.tenant.storage_bucket, caller.tenant.storage_prefix + name
-    s3 = aws_client("s3", caller.tenant.region)
-    s3.create_bucket(Bucket=bucket)
-    s3.put_object(Bucket=bucket, Key=key, Body=data)
-    return {"s3_object": {"bucket": bucket, "name": key}}
 
 
 def test_the_export_holds_every_item_of_the_subject_and_no_other_subjects(
@@ -28,8 +19,8 @@ def test_the_export_holds_every_item_of_the_subject_and_no_other_subjects(
         run_tasks,
         type="registration",
         subject_id=subject_id,
-        selfie=_s3(verifier, "selfies/a2.jpg", photo("person_a_2")),
-        id_document=_s3(verifier, "documents/a1.jpg", photo("person_a_1")),
+        selfie=stored_image(verifier, "selfies/a2.jpg", photo("person_a_2")),
+        id_document=stored_image(verifier, "documents/a1.jpg", photo("person_a_1")),
     )
     assert registration["status"] == "approved", registration["reasons"]
     login = verify(verifier, run_tasks, type="authentication", subject_id=subject_id, selfie=b64(photo("person_a_1")))
