@@ -162,3 +162,9 @@ def forget_keys() -> None:
     with _lock:
         _encrypting.clear()
         _decrypting.clear()
+
+
+def forget_tenant_keys(tenant: Tenant) -> None:
+    """Stop sealing with the tenant's cached data key (after a re-key); decrypted keys stay usable."""
+    with _lock:
+        _encrypting.pop(tenant.pk, None)

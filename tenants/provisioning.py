@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from audit.recording import record_aws_call
 from config.aws import aws_client
 from config.errors import Conflict, InvalidInput
+from tenants import envelope
 from tenants.models import Tenant
 from tenants.scope import require_scope
 from tenants.services import IssuedKey, apikey_create
@@ -69,8 +70,8 @@ class _AwsCalls:
         transaction.on_commit(made.clear)
 
 
-def _create_kms_key(tenant: Tenant, aws: _AwsCalls) -> str:
-    key = aws(
+def _new_kms_key(tenant: Tenant, aws: _AwsCalls) -> dict[str, Any]:
+    key: dict[str, Any] = aws(
         "kms",
         "CreateKey",
         Description=f"Verity tenant {tenant.slug}",
@@ -79,6 +80,11 @@ def _create_kms_key(tenant: Tenant, aws: _AwsCalls) -> str:
     )["KeyMetadata"]
     # A yearly new key version, kept alongside the old ones: what the old ones encrypted stays readable.
     aws("kms", "EnableKeyRotation", KeyId=key["KeyId"])
+    return key
+
+
+def _create_kms_key(tenant: Tenant, aws: _AwsCalls) -> str:
+    key = _new_kms_key(tenant, aws)
     aws("kms", "CreateAlias", AliasName=f"alias/verity/{tenant.slug}", TargetKeyId=key["KeyId"])
     return str(key["Arn"])
 
@@ -99,6 +105,10 @@ def _create_storage(tenant: Tenant, aws: _AwsCalls) -> None:
             "RestrictPublicBuckets": True,
         },
     )
+    _set_bucket_encryption(tenant, aws)
+
+
+def _set_bucket_encryption(tenant: Tenant, aws: _AwsCalls) -> None:
     aws(
         "s3",
         "PutBucketEncryption",
@@ -232,3 +242,27 @@ def tenant_reconcile(*, tenant: Tenant) -> list[str]:
     if len(collections_ensure(tenant=tenant)) > collections_before:
         repaired.append("collections")
     return repaired
+
+
+def tenant_rekey(*, tenant: Tenant) -> str:
+    """Give the tenant a new KMS key for everything encrypted from now on; the new key's ARN.
+
+    The alias ``alias/verity/<slug>`` and the bucket's default encryption move to a new key (with
+    automatic rotation). The old key is left enabled: S3 objects and sealed fields name the key that
+    encrypted them, so they stay readable; schedule its deletion only once nothing needs it. Data
+    keys this process cached from the old key are dropped (other processes drop theirs within
+    ``tenants.envelope.KEY_CACHE_SECONDS``).
+    """
+    require_scope(tenant)
+    aws = _AwsCalls(tenant.region)
+    previous = tenant.kms_key_arn
+    key = _new_kms_key(tenant, aws)
+    aws("kms", "UpdateAlias", AliasName=f"alias/verity/{tenant.slug}", TargetKeyId=key["KeyId"])
+    tenant.kms_key_arn = str(key["Arn"])
+    _set_bucket_encryption(tenant, aws)
+    with transaction.atomic():
+        Tenant.objects.filter(pk=tenant.pk).update(kms_key_arn=tenant.kms_key_arn)
+        aws.record(tenant)
+    envelope.forget_tenant_keys(tenant)
+    logger.info("Tenant %s re-keyed from %s to %s", tenant.slug, previous, tenant.kms_key_arn)
+    return tenant.kms_key_arn
