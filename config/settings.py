@@ -351,4 +351,8 @@ CELERY_BEAT_SCHEDULE["moderation-video-notifications"] = {
     "schedule": 20.0,
 }
 CELERY_BEAT_SCHEDULE["moderation-video-sweep"] = {"task": "moderation.tasks.sweep_video_jobs", "schedule": 30.0}
+CELERY_BEAT_SCHEDULE["moderation-upload-retention"] = {
+    "task": "moderation.tasks.purge_moderation_uploads",
+    "schedule": crontab(hour=2, minute=23),
+}
 # --- end of moderation --------------------------------------------------------------------------

@@ -24,7 +24,14 @@ from django.utils.timesince import timesince
 
 from audit.storage import download_link
 from config.errors import DomainError
-from moderation.models import Decision, ModerationPolicy, ModerationResult, ReviewStatus, ReviewTask
+from moderation.models import (
+    Decision,
+    ModerationPolicy,
+    ModerationResult,
+    ModerationSettings,
+    ReviewStatus,
+    ReviewTask,
+)
 from moderation.policies import default_rules, validate_rules
 from moderation.selectors import moderation_stats, policy_get
 from moderation.services.policies import policy_put
@@ -350,3 +357,9 @@ class ReviewTaskAdmin(TenantOwnedAdmin):
             ),
         )
         return format_html("<ul>{}</ul>", segments)
+
+
+@admin.register(ModerationSettings)
+class ModerationSettingsAdmin(TenantOwnedAdmin):
+    list_display = ["__str__", "upload_retention_days", "updated_at"]
+    fields = ["upload_retention_days"]

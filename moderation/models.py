@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -143,3 +144,27 @@ class ReviewTask(TenantOwnedModel):
             and self.claim_expires_at is not None
             and self.claim_expires_at > now
         )
+
+
+MAX_UPLOAD_RETENTION_DAYS = 3 * 365
+
+
+class ModerationSettings(TenantOwnedModel):
+    """A tenant's moderation choices that are not the policy's thresholds."""
+
+    upload_retention_days = models.PositiveIntegerField(
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_UPLOAD_RETENTION_DAYS)],
+        help_text=(
+            "Images Verity keeps for moderation (asynchronous requests, reviews) are deleted this many days "
+            "after they were sent; an image whose review is still open is kept until it is decided."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantOwnedModel.Meta):
+        verbose_name_plural = "moderation settings"
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="moderation_settings_one_per_tenant")]
+
+    def __str__(self) -> str:
+        return "Moderation settings"

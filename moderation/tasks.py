@@ -19,8 +19,9 @@ from config.errors import UpstreamUnavailable
 from moderation.models import ModerationResult
 from moderation.selectors import result_for_job, results_to_collect
 from moderation.services.images import image_moderation_give_up, image_moderation_run
+from moderation.services.retention import moderation_uploads_purge
 from moderation.services.videos import completion_job_id, video_moderation_collect
-from tenants.models import Tenant
+from tenants.models import Tenant, TenantStatus
 from tenants.scope import platform_scope, tenant_scope
 
 logger = logging.getLogger(__name__)
@@ -101,3 +102,13 @@ def sweep_video_jobs() -> int:
     for tenant_id, result_id in due:
         collect_video.delay(tenant_id, result_id)
     return len(due)
+
+
+@shared_task(acks_late=True, soft_time_limit=1800, time_limit=1900)
+def purge_moderation_uploads() -> int:
+    """Delete kept moderation images past each active tenant's limit (beat, daily)."""
+    purged = 0
+    for tenant in Tenant.objects.filter(status=TenantStatus.ACTIVE):
+        with tenant_scope(tenant):
+            purged += moderation_uploads_purge(tenant=tenant)
+    return purged

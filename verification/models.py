@@ -268,6 +268,14 @@ class VerificationSettings(TenantOwnedModel):
             "interaction (its creation or its latest verification). At most three years, as BIPA requires."
         ),
     )
+    image_retention_days = models.PositiveIntegerField(
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_BIOMETRIC_RETENTION_DAYS)],
+        help_text=(
+            "Images a verification named in your storage (S3 references) are deleted this many days after "
+            "it finished; a subject's reference image is kept with its face."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta(TenantOwnedModel.Meta):

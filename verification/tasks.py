@@ -24,7 +24,7 @@ from tenants.models import Tenant, TenantStatus
 from tenants.scope import platform_scope, tenant_scope
 from verification.erasure import erasure_attempt_failed, erasure_run
 from verification.erasure.reconciliation import collections_reconcile
-from verification.erasure.retention import consent_lapse_erase, retention_purge
+from verification.erasure.retention import consent_lapse_erase, retention_purge, verification_images_purge
 from verification.flows import StepAlreadyRecorded
 from verification.flows.prepare import verification_step_next
 from verification.flows.record import verification_fail, verification_step_record
@@ -159,6 +159,7 @@ def purge_retention(tenant_id: int) -> int:
     """Erase the tenant's subjects past its retention limit; the number erased."""
     tenant = Tenant.objects.get(pk=tenant_id)
     with tenant_scope(tenant):
+        verification_images_purge(tenant=tenant)
         return retention_purge(tenant=tenant).completed
 
 

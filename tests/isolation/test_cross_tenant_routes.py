@@ -31,7 +31,7 @@ from audit.identity import system_identity
 from audit.models import AuditEvent, AuditExport, AuditSettings
 from audit.recording import record_event
 from config.aws import aws_client
-from moderation.models import ModerationPolicy, ModerationResult, ReviewTask
+from moderation.models import ModerationPolicy, ModerationResult, ModerationSettings, ReviewTask
 from moderation.policies import default_rules
 from tenants.models import Role, Tenant, Threshold
 from tenants.scope import platform_scope, tenant_scope
@@ -553,6 +553,9 @@ ADMIN_CASES: dict[str, AdminCase] = {
     "audit.AuditExport": tenant_owned(_export),
     "audit.AuditSettings": tenant_owned(
         lambda t: _in_scope(t, lambda: AuditSettings.objects.create(tenant=t, retention_days=400))
+    ),
+    "moderation.ModerationSettings": tenant_owned(
+        lambda t: _in_scope(t, lambda: ModerationSettings.objects.create(tenant=t, upload_retention_days=7))
     ),
     "moderation.ModerationPolicy": tenant_owned(
         lambda t: _in_scope(

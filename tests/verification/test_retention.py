@@ -11,12 +11,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from config.aws import aws_client
 from tenants.scope import tenant_scope
 from tests.conftest import Caller
-from tests.verification.conftest import faces_in_engine, in_scope, photo
+from tests.verification.conftest import faces_in_engine, in_scope, new_subject, photo, stored_image, verify
 from verification import tasks
 from verification.erasure import stores
-from verification.erasure.retention import retention_preview, retention_purge
+from verification.erasure.retention import retention_preview, retention_purge, verification_images_purge
 from verification.models import (
     Consent,
     Erasure,
@@ -187,3 +188,55 @@ def test_a_subject_whose_last_biometric_consent_expired_is_erased(
     assert len(faces_in_engine(verifier, renewed.public_id)) == len(faces_in_engine(verifier, withdrawn.public_id)) == 1
     assert len(erasures) == 1
     assert tasks.erase_lapsed_consents.apply().get() == 0  # asked once
+
+
+def test_images_of_verifications_finished_past_the_limit_are_deleted_but_a_reference_image(
+    verifier: Caller, run_tasks: Callable[..., Any]
+) -> None:
+    _retain(verifier, 1095)
+    in_scope(verifier, lambda: VerificationSettings.objects.update(image_retention_days=30))
+    subject_id = new_subject(verifier)
+    selfie, document = (
+        stored_image(verifier, "s/a2.jpg", photo("person_a_2")),
+        stored_image(verifier, "d/a1.jpg", photo("person_a_1")),
+    )
+    registered = verify(
+        verifier, run_tasks, type="registration", subject_id=subject_id, selfie=selfie, id_document=document
+    )
+    login = verify(
+        verifier,
+        run_tasks,
+        type="authentication",
+        subject_id=subject_id,
+        selfie=stored_image(verifier, "s/a1.jpg", photo("person_a_1")),
+    )
+    recent = verify(
+        verifier,
+        run_tasks,
+        type="authentication",
+        subject_id=subject_id,
+        selfie=stored_image(verifier, "s/new.jpg", photo("person_a_1")),
+    )
+    assert registered["status"] == login["status"] == recent["status"] == "approved"
+    old = timezone.now() - timedelta(days=31)
+    in_scope(
+        verifier,
+        lambda: Verification.objects.filter(public_id__in=[registered["id"], login["id"]]).update(finished_at=old),
+    )
+
+    with tenant_scope(verifier.tenant):
+        assert verification_images_purge(tenant=verifier.tenant) == 2
+
+    s3 = aws_client("s3", verifier.tenant.region)
+    left = {item["Key"] for item in s3.list_objects_v2(Bucket=verifier.tenant.storage_bucket).get("Contents", [])}
+    prefix = verifier.tenant.storage_prefix
+    assert left == {f"{prefix}s/a2.jpg", f"{prefix}s/new.jpg"}  # the face's reference image, and the recent one
+    images = in_scope(verifier, lambda: dict(Verification.objects.values_list("public_id", "processed_images")))
+    assert {image["role"]: image["location"] for image in images[registered["id"]]} == {
+        "selfie": f"s3://{verifier.tenant.storage_bucket}/{prefix}s/a2.jpg",
+        "id_document": "",
+    }
+    assert [image["location"] for image in images[login["id"]]] == [""]
+    assert all(image["sha256"] is not None for image in images[login["id"]])
+    event = in_scope(verifier, lambda: AuditEvent.objects.get(event_name="PurgeVerificationImages"))
+    assert event.record["serviceEventDetails"]["objects"] == 2

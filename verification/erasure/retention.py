@@ -11,6 +11,10 @@ run is audited with what it erased. ``retention_preview`` is what the next purge
 
 A subject whose last active biometric consent expired is erased too (``consent_lapse_erase``,
 hourly): an expiry is a withdrawal announced in advance.
+
+The images a finished verification named in the tenant's storage are deleted after the tenant's
+``image_retention_days`` (``verification_images_purge``, daily), but a subject's reference image,
+which goes with its face.
 """
 
 from __future__ import annotations
@@ -18,15 +22,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.db.models import DateTimeField, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from audit.recording import record_system_event
 from audit.redaction import KEEP, register_event
+from config.aws import aws_client
 from tenants.models import Tenant
-from tenants.scope import require_scope
+from tenants.scope import require_scope, scope_database
 from verification.erasure import erasure_request, erasures_request_many, erasures_run
+from verification.erasure.stores import delete_object
 from verification.flows import VERIFICATION_SOURCE
 from verification.models import (
     Consent,
@@ -34,6 +41,7 @@ from verification.models import (
     Erasure,
     ErasureReason,
     ErasureStatus,
+    Face,
     Subject,
     Verification,
 )
@@ -153,3 +161,51 @@ def consent_lapse_erase(*, tenant: Tenant, now: datetime | None = None) -> int:
             tenant=tenant, subject=subject, reason=ErasureReason.CONSENT_EXPIRED, requested_by=LAPSE_REQUESTER
         )
     return len(subjects)
+
+
+register_event(
+    VERIFICATION_SOURCE, "PurgeVerificationImages", details={"cutoff": KEEP, "retentionDays": KEEP, "objects": KEEP}
+)
+
+
+def verification_images_purge(*, tenant: Tenant, now: datetime | None = None) -> int:
+    """Delete the images in the tenant's storage of verifications finished before the limit; how many.
+
+    The verifications keep the images' digests, not their locations.
+    """
+    require_scope(tenant)
+    days = verification_settings().image_retention_days
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    finished = Verification.objects.filter(finished_at__lt=cutoff, subject__isnull=False).exclude(processed_images=[])
+    faces = set(
+        Face.objects.filter(deleted_at__isnull=True).exclude(image_location="").values_list("image_location", flat=True)
+    )
+    held: dict[int, list[dict[str, str]]] = {}
+    objects: set[tuple[str, str, str]] = set()
+    for verification_id, images in finished.values_list("pk", "processed_images"):
+        located = [image for image in images if image.get("location")]
+        if not located:
+            continue
+        held[verification_id] = images
+        for image in located:
+            bucket, _, key = image["location"].removeprefix("s3://").partition("/")
+            if (
+                image["location"] not in faces
+                and bucket == tenant.storage_bucket
+                and key.startswith(tenant.storage_prefix)
+            ):
+                objects.add((bucket, key, image.get("version", "")))
+    s3 = aws_client("s3", tenant.region)
+    for bucket, key, version in sorted(objects):  # no transaction open
+        delete_object(tenant, s3, bucket, key, version)
+    with transaction.atomic(using=scope_database()):
+        for verification_id, images in held.items():
+            kept = [image if image.get("location") in faces else {**image, "location": ""} for image in images]
+            Verification.objects.filter(pk=verification_id).update(processed_images=kept)
+        record_system_event(
+            tenant=tenant,
+            event_source=VERIFICATION_SOURCE,
+            event_name="PurgeVerificationImages",
+            details={"cutoff": cutoff.isoformat(), "retentionDays": days, "objects": len(objects)},
+        )
+    return len(objects)

@@ -85,12 +85,12 @@ def empty_objects(tenant: Tenant, subjects: Sequence[Subject]) -> Outcomes:
     for subject in subjects:
         objects = stored.get(subject.pk, [])
         for bucket, key, version in objects:
-            _delete_object(tenant, s3, bucket, key, version)
+            delete_object(tenant, s3, bucket, key, version)
         outcomes[subject.pk] = {"deleted": len(objects), "ids": sorted(key for _, key, _ in objects)}
     return outcomes
 
 
-def _delete_object(tenant: Tenant, s3: Any, bucket: str, key: str, version: str) -> None:
+def delete_object(tenant: Tenant, s3: Any, bucket: str, key: str, version: str) -> None:
     parameters = {"Bucket": bucket, "Key": key} | ({"VersionId": version} if version else {})
     error = None
     try:
