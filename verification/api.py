@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -23,7 +23,7 @@ from config.metadata import MAX_METADATA_BYTES
 from tenants.authentication import api_key_of
 from tenants.scope import scope_database
 from verification.erasure_api import DELETE_SUBJECT, SubjectEraseMixin
-from verification.models import ConsentMethod, ConsentPurpose, VerificationStatus, VerificationType
+from verification.models import ConsentMethod, ConsentPurpose, Subject, VerificationStatus, VerificationType
 from verification.selectors import (
     MAX_WAIT_SECONDS,
     consent_list,
@@ -33,11 +33,17 @@ from verification.selectors import (
     verification_list,
     verification_wait,
 )
-from verification.services import ImageInput, consent_create, subject_create, verification_create
+from verification.services import (
+    ImageInput,
+    consent_create,
+    subject_create,
+    subject_sensitive_metadata,
+    verification_create,
+)
 
 CREATE_SUBJECT = register_action(
     "verification:CreateSubject",
-    request={"external_id": KEEP, "metadata": HIDE},
+    request={"external_id": KEEP, "metadata": HIDE, "sensitive_metadata": HIDE},
     response={"id": KEEP, "external_id": KEEP},
 )
 LIST_SUBJECTS = register_action(
@@ -50,8 +56,17 @@ class SubjectOutput(serializers.Serializer[Any]):
     id = serializers.CharField(source="public_id")
     external_id = serializers.CharField(allow_null=True)
     metadata = serializers.DictField()
+    sensitive_metadata = serializers.SerializerMethodField(
+        help_text="Stored encrypted under your tenant's KMS key; decrypted for you here."
+    )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+    @extend_schema_field({"type": "object", "additionalProperties": True})
+    def get_sensitive_metadata(self, subject: Subject) -> dict[str, Any]:
+        if not subject.sensitive_metadata:  # most subjects: no tenant lookup, no KMS
+            return {}
+        return subject_sensitive_metadata(tenant=subject.tenant, subject=subject)
 
 
 class SubjectListView(ApiView):
@@ -60,6 +75,10 @@ class SubjectListView(ApiView):
     class Input(StrictInputSerializer):
         external_id = serializers.CharField(max_length=255, required=False, allow_null=True, min_length=1)
         metadata = serializers.DictField(required=False, help_text=f"Any JSON object up to {MAX_METADATA_BYTES} bytes.")
+        sensitive_metadata = serializers.DictField(
+            required=False,
+            help_text=f"Like metadata (up to {MAX_METADATA_BYTES} bytes), but stored encrypted under your KMS key.",
+        )
 
     @extend_schema(request=Input, responses={201: SubjectOutput}, parameters=[IDEMPOTENCY_PARAMETER])
     def post(self, request: Request) -> Response:

@@ -24,6 +24,8 @@ class Subject(TenantOwnedModel):
     # NULL, not "", for "no external id", so the per-tenant unique constraint ignores it.
     external_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
     metadata = models.JSONField(default=dict, blank=True)
+    # Metadata the tenant marked sensitive, sealed under its KMS key (tenants.envelope); "" when none.
+    sensitive_metadata = models.TextField(blank=True, editable=False)
     # Chosen once, at the first registration, by a stable hash (vision.services.shard_for), and
     # never recomputed: adding shards later moves nobody.
     shard = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,7 @@ from audit.recording import record_change
 from audit.redaction import KEEP, register_event
 from config.errors import Conflict, InvalidInput
 from config.metadata import validate_metadata
+from tenants.envelope import seal, unseal
 from tenants.models import Tenant
 from tenants.scope import require_scope, scope_database
 from verification.errors import SubjectAlreadyRegistered, SubjectNotRegistered
@@ -42,17 +44,39 @@ register_event(
 )
 
 
-def subject_create(*, tenant: Tenant, external_id: str | None = None, metadata: Any = None) -> Subject:
+def subject_create(
+    *, tenant: Tenant, external_id: str | None = None, metadata: Any = None, sensitive_metadata: Any = None
+) -> Subject:
+    """A subject; ``sensitive_metadata`` is stored sealed under the tenant's KMS key (read it with
+    ``subject_sensitive_metadata``)."""
     metadata = validate_metadata({} if metadata is None else metadata)
+    sensitive = validate_metadata({} if sensitive_metadata is None else sensitive_metadata)
     if external_id is not None and Subject.objects.filter(external_id=external_id).exists():
         raise Conflict(f"A subject with external_id {external_id!r} already exists.", code="external_id_conflict")
+    subject = Subject(tenant=tenant, external_id=external_id, metadata=metadata)
+    if sensitive:  # sealed before the transaction: KMS is called with none open
+        subject.sensitive_metadata = seal(tenant, json.dumps(sensitive).encode(), record=_sensitive_record(subject))
     try:
         with transaction.atomic(using=scope_database()):
-            return Subject.objects.create(tenant=tenant, external_id=external_id, metadata=metadata)
+            subject.save(force_insert=True)
+            return subject
     except IntegrityError as exc:  # a concurrent request created it first
         raise Conflict(
             f"A subject with external_id {external_id!r} already exists.", code="external_id_conflict"
         ) from exc
+
+
+def _sensitive_record(subject: Subject) -> str:
+    return f"verification.subject/{subject.public_id}/sensitive_metadata"
+
+
+def subject_sensitive_metadata(*, tenant: Tenant, subject: Subject) -> dict[str, Any]:
+    """The subject's sensitive metadata, decrypted in memory ({} when it has none)."""
+    require_scope(tenant)
+    if not subject.sensitive_metadata:
+        return {}
+    opened: dict[str, Any] = json.loads(unseal(tenant, subject.sensitive_metadata, record=_sensitive_record(subject)))
+    return opened
 
 
 def consent_create(

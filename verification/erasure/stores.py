@@ -177,7 +177,7 @@ def empty_database(tenant: Tenant, subjects: Sequence[Subject]) -> Outcomes:
         located = Face.objects.filter(subject__in=subjects).exclude(image_location="")
         counted("face_locations", located, "subject_id", lambda: located.update(image_location=""))
         Subject.objects.filter(pk__in=public_ids.values()).update(
-            external_id=None, metadata={}, erased_at=timezone.now()
+            external_id=None, metadata={}, sensitive_metadata="", erased_at=timezone.now()
         )
     outcomes: Outcomes = {}
     for subject in subjects:
@@ -185,7 +185,7 @@ def empty_database(tenant: Tenant, subjects: Sequence[Subject]) -> Outcomes:
         outcomes[subject.pk] = {
             "deleted": sum(rows.values()),
             "rows": rows,
-            "fields": ["subject.external_id", "subject.metadata"],
+            "fields": ["subject.external_id", "subject.metadata", "subject.sensitive_metadata"],
         }
     return outcomes
 
