@@ -43,6 +43,8 @@ EXTRA_ARGUMENTS = {
     "bench.bench_registration": ["--runs", "2"],
     "bench.bench_registration_load": ["--seconds", "5", "--clients", "1"],
     "bench.bench_moderation": ["--runs", "2", "--video-seconds", "5"],
+    "bench.bench_erasure": ["--runs", "2", "--shards", "2"],
+    "bench.bench_retention": ["--subjects", "40", "--shards", "2"],
 }
 # Output each command must print (a regular expression), beyond exiting 0.
 EXPECTED_OUTPUT = {
@@ -51,6 +53,10 @@ EXPECTED_OUTPUT = {
     "tenant_user_create": r"http://127\.0\.0\.1:{web_port}/\S+",
     "audit_export": r"\S",
     "audit_validate": r"\S",
+    "collections_reconcile": r"0 orphan\(s\), 0 missing",
+    "tenant_rekey": r"new KMS key arn:aws:kms:",
+    "tenant_offboard": r"offboarded",
+    "receipt_verify": r"(?m)^valid$",
 }
 # Commands that serve until stopped: they pass when they listen on their port and stop cleanly.
 SERVERS = {"rekognition_local"}
@@ -103,7 +109,11 @@ def concrete(spans: list[str], machine: Machine) -> list[list[str]]:
         if argv[0] not in ("make",) and not argv[0].startswith(".venv/"):
             argv = launcher(previous) + argv
         # The README's example output directory and port, made this run's own.
-        replacements = {"out/": str(machine.scratch / "out"), "5050": str(machine.server_port)}
+        replacements = {
+            "out/": str(machine.scratch / "out"),
+            "5050": str(machine.server_port),
+            "receipt.json": str(machine.scratch / "receipt.json"),
+        }
         argv = [replacements.get(argument, argument) for argument in argv]
         name = command_name(argv)
         argv += [argument.format(operator=machine.operator) for argument in EXTRA_ARGUMENTS.get(name, [])]
