@@ -50,6 +50,7 @@ os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
 django.setup()
 
 import base64  # noqa: E402
+import contextlib  # noqa: E402
 import json  # noqa: E402
 import urllib.request  # noqa: E402
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server  # noqa: E402
@@ -58,7 +59,7 @@ from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.db import close_old_connections  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from config.aws import reset_clients  # noqa: E402
+from config.aws import aws_client, reset_clients  # noqa: E402
 from config.ids import public_id  # noqa: E402
 from tenants.models import Tenant, TenantStatus  # noqa: E402
 from tenants.scope import tenant_scope  # noqa: E402
@@ -113,6 +114,9 @@ def new_tenant(shards: int) -> Tenant:
     )
     with tenant_scope(tenant):
         collections_ensure(tenant=tenant)
+    s3 = aws_client("s3", tenant.region)  # uploads are stored in the tenant's bucket
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
+        s3.create_bucket(Bucket=tenant.storage_bucket)
     return tenant
 
 

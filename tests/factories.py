@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -168,4 +169,13 @@ def with_kms_key(tenant: Tenant) -> Tenant:
     with platform_scope():
         Tenant.objects.filter(pk=tenant.pk).update(kms_key_arn=key["Arn"])
     tenant.kms_key_arn = key["Arn"]
+    return tenant
+
+
+def with_key_and_bucket(tenant: Tenant) -> Tenant:
+    """A factory tenant with a real KMS key and its storage bucket (moto's), as provisioning leaves one."""
+    with_kms_key(tenant)
+    s3 = aws_client("s3", tenant.region)
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+        s3.create_bucket(Bucket=tenant.storage_bucket)
     return tenant

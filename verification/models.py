@@ -104,8 +104,8 @@ class Face(TenantOwnedModel):
     collection = models.ForeignKey(FaceCollection, on_delete=models.PROTECT, related_name="+")
     face_id = models.CharField(max_length=64)
     face_model_version = models.CharField(max_length=16)
-    # Where the reference image is kept: an s3:// URL for images given by S3 reference; empty for
-    # uploaded images, which Verity does not keep (storing them is the storage work's).
+    # Where the reference image is kept in the tenant's storage (s3://…): the upload Verity stored,
+    # or the object the caller named; kept with the face, deleted with it by an erasure.
     image_location = models.CharField(max_length=1100, blank=True)
     status = models.CharField(max_length=16, choices=FaceStatus.choices, default=FaceStatus.ACTIVE)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -220,9 +220,11 @@ class ImageRole(models.TextChoices):
 
 
 class VerificationImage(TenantOwnedModel):
-    """An image a verification works on, until it finishes: uploaded bytes, or a reference into the tenant's bucket.
+    """An image a verification works on, until it finishes: an object in the tenant's storage, either
+    uploaded (stored there by Verity) or named by the caller.
 
-    Uploaded bytes are deleted when the verification reaches a final state.
+    ``data`` holds bytes only for rows written before uploads were stored; the row is deleted when
+    the verification reaches a final state, and the object stays until the image retention limit.
     """
 
     verification = models.ForeignKey(Verification, on_delete=models.CASCADE, related_name="images")
@@ -232,6 +234,9 @@ class VerificationImage(TenantOwnedModel):
     s3_name = models.CharField(max_length=1024, blank=True)
     s3_version = models.CharField(max_length=1024, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
+    # Uploaded by the caller and stored by Verity in the tenant's storage (SSE-KMS under its key);
+    # the worker reads it back and sends its bytes. False: an S3 reference the caller gave.
+    stored = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta(TenantOwnedModel.Meta):

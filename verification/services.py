@@ -8,18 +8,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from celery import current_app
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.identity import resource
-from audit.recording import record_change
+from audit.recording import record_aws_call, record_change
 from audit.redaction import KEEP, register_event
-from config.errors import Conflict, InvalidInput
+from config.errors import Conflict, InvalidInput, UpstreamUnavailable
+from config.ids import public_id
 from config.metadata import validate_metadata
 from tenants.envelope import seal, unseal
 from tenants.models import Tenant
 from tenants.scope import require_scope, scope_database
+from tenants.storage import TenantStorage
 from verification.errors import SubjectAlreadyRegistered, SubjectNotRegistered
 from verification.flows import VERIFICATION_SOURCE
 from verification.models import (
@@ -197,17 +200,62 @@ def verification_create(
             )
         if type in (VerificationType.AUTHENTICATION, VerificationType.PHOTO_UPDATE) and not registered:
             raise SubjectNotRegistered(f"Subject {subject.public_id} has no face yet; register it first.")
-    with transaction.atomic(using=scope_database()):
-        verification = Verification.objects.create(
-            tenant=tenant,
-            type=type,
-            subject=subject,
-            liveness_session_id=liveness_session_id,
-            document_id=document_id,
-        )
-        for image in images:
-            VerificationImage.objects.create(tenant=tenant, verification=verification, **image)
-        # By name: a service never imports its task (verification.tasks imports the flows).
-        process = current_app.signature("verification.tasks.process_verification", args=[tenant.pk, verification.pk])
-        transaction.on_commit(process.delay, robust=True)
+    verification_id = public_id("ver")
+    images = [_stored(tenant, verification_id, image) for image in images]  # no transaction open
+    try:
+        with transaction.atomic(using=scope_database()):
+            verification = Verification.objects.create(
+                tenant=tenant,
+                public_id=verification_id,
+                type=type,
+                subject=subject,
+                liveness_session_id=liveness_session_id,
+                document_id=document_id,
+            )
+            for image in images:
+                VerificationImage.objects.create(tenant=tenant, verification=verification, **image)
+            # By name: a service never imports its task (verification.tasks imports the flows).
+            process = current_app.signature(
+                "verification.tasks.process_verification", args=[tenant.pk, verification.pk]
+            )
+            transaction.on_commit(process.delay, robust=True)
+    except BaseException:
+        for image in images:  # nothing recorded: the uploads go too
+            if image.get("stored"):
+                _storage_call(
+                    tenant, "DeleteObject", image["s3_bucket"], image["s3_name"], TenantStorage(tenant).delete
+                )
+        raise
     return verification
+
+
+def _stored(tenant: Tenant, verification_id: str, image: dict[str, Any]) -> dict[str, Any]:
+    """An uploaded image put in the tenant's storage (SSE-KMS under its key); a reference as it is."""
+    data = image.pop("data", None)
+    if data is None:
+        return image
+    storage = TenantStorage(tenant)
+    name = f"verifications/{verification_id}/{image['role']}"
+    _storage_call(tenant, "PutObject", tenant.storage_bucket, storage.key(name), lambda _: storage.put(name, data))
+    return image | {"s3_bucket": tenant.storage_bucket, "s3_name": storage.key(name), "stored": True}
+
+
+def _storage_call(tenant: Tenant, operation: str, bucket: str, key: str, call: Any) -> None:
+    """One call on the tenant's storage, audited whatever its outcome."""
+    parameters = {"Bucket": bucket, "Key": key}
+    try:
+        call(TenantStorage(tenant).name_of(key))
+    except (BotoCoreError, ClientError) as exc:
+        code = exc.response["Error"].get("Code", "") if isinstance(exc, ClientError) else type(exc).__name__
+        record_aws_call(
+            tenant=tenant,
+            service="s3",
+            operation=operation,
+            request_parameters=parameters,
+            response_elements=None,
+            error_code=code,
+        )
+        raise UpstreamUnavailable("The tenant's storage could not be reached.") from exc
+    record_aws_call(
+        tenant=tenant, service="s3", operation=operation, request_parameters=parameters, response_elements=None
+    )

@@ -49,7 +49,7 @@ def test_every_request_body_in_the_schema_refuses_unknown_fields(schema: dict[st
 
 def test_each_input_serializer_documents_its_own_fields(schema: dict[str, Any]) -> None:
     bodies = dict(_request_bodies(schema))
-    assert set(bodies["POST /v1/subjects"]["properties"]) == {"external_id", "metadata"}
+    assert set(bodies["POST /v1/subjects"]["properties"]) == {"external_id", "metadata", "sensitive_metadata"}
     assert set(bodies["POST /v1/audit/exports"]["properties"]) == {"start_time", "end_time", "format", "filters"}
 
 

@@ -21,7 +21,7 @@ from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
 from schemathesis.engine import events
 
 from tests.conftest import make_caller
-from tests.factories import with_kms_key
+from tests.factories import with_key_and_bucket
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -125,7 +125,7 @@ def _failures(event: events.EngineEvent) -> Iterator[str]:
 def test_every_phase_and_check_of_the_schema_passes_against_a_live_server(live_url: str, settings: Any) -> None:
     settings.VERITY_DEFAULT_API_KEY_RATE = "100000/second"
     caller = make_caller()
-    with_kms_key(caller.tenant)  # sensitive metadata is sealed under the tenant's key (moto's)
+    with_key_and_bucket(caller.tenant)  # sealed metadata and stored uploads use the tenant's key and bucket (moto)
     schema = schemathesis.openapi.from_url(f"{live_url}/v1/schema", config=_config(caller.token))
     schema.config.update(base_url=live_url)
     phases: dict[str, str] = {}

@@ -36,7 +36,15 @@ from moderation.policies import default_rules
 from tenants.models import Role, Tenant, Threshold
 from tenants.scope import platform_scope, tenant_scope
 from tests.conftest import Caller, make_caller
-from tests.factories import FaceFactory, MembershipFactory, SubjectFactory, as_edge, issue_key, with_kms_key
+from tests.factories import (
+    FaceFactory,
+    MembershipFactory,
+    SubjectFactory,
+    as_edge,
+    issue_key,
+    with_key_and_bucket,
+    with_kms_key,
+)
 from verification.erasure import erasure_request
 from verification.models import VerificationSettings
 from verification.services import ImageInput, consent_create, verification_create
@@ -165,6 +173,7 @@ def subject_consent_list_case(alice: Caller, bob: Caller) -> None:
 
 
 def _alices_verification(alice: Caller) -> str:
+    with_key_and_bucket(alice.tenant)  # the selfie is stored in the tenant's bucket (moto)
     created = alice.client.post(
         "/v1/verifications",
         {"type": "identification", "selfie": {"bytes": base64.b64encode(FACE_PHOTO.read_bytes()).decode()}},
@@ -518,6 +527,7 @@ def _consent(tenant: Tenant) -> Model:
 
 
 def _verification(tenant: Tenant) -> Model:
+    with_key_and_bucket(tenant)
     selfie = ImageInput(data=FACE_PHOTO.read_bytes())
     return _in_scope(tenant, lambda: verification_create(tenant=tenant, type="identification", selfie=selfie))
 
@@ -581,5 +591,6 @@ def test_every_admin_model_has_a_cross_tenant_case() -> None:
 
 
 @pytest.mark.parametrize("model", sorted(ADMIN_CASES))
+@pytest.mark.usefixtures("aws")  # a verification stores its selfie in the tenant's bucket (moto)
 def test_another_tenants_admin_cannot_reach_the_object(model: str) -> None:
     ADMIN_CASES[model](make_caller().tenant, make_caller().tenant)

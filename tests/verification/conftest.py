@@ -19,7 +19,7 @@ import pytest
 from config.aws import aws_client
 from tenants.scope import tenant_scope
 from tests.conftest import Caller, make_caller
-from tests.factories import TenantFactory
+from tests.factories import TenantFactory, with_key_and_bucket
 from verification.models import Face, FaceStatus
 from verification.tasks import process_verification, run_erasure
 from vision.gateway import Gateway
@@ -101,10 +101,16 @@ def erasures(monkeypatch: pytest.MonkeyPatch) -> list[list[Any]]:
 
 
 @pytest.fixture
+def caller(aws: None, db: None) -> Caller:
+    """An API caller whose tenant has its KMS key and bucket (moto): uploads are stored there."""
+    return make_caller(with_key_and_bucket(TenantFactory()))
+
+
+@pytest.fixture
 def verifier(aws_and_rekognition: None, db: None, settings: Any) -> Caller:
-    """An API caller whose tenant has two shards on the local engine."""
+    """An API caller whose tenant has two shards on the local engine, its KMS key and bucket (moto)."""
     settings.VERITY_VISION_RETRY_BASE_DELAY = 0.001
-    tenant = TenantFactory(shard_count=2)
+    tenant = with_key_and_bucket(TenantFactory(shard_count=2))
     with tenant_scope(tenant):
         collections_ensure(tenant=tenant)
     return make_caller(tenant)

@@ -66,7 +66,9 @@ def registered(verifier: Caller, run_tasks: Tasks) -> Iterator[dict[str, Any]]:
     selfie = stored_image(verifier, "selfies/a1.jpg", photo("person_a_1"))
     login = verify(verifier, run_tasks, type="authentication", subject_id=subject_id, selfie=selfie)
     assert login["status"] == "approved", login["reasons"]
-    return {"subject_id": subject_id, "key": selfie["s3_object"]["name"]}
+    prefix = f"{verifier.tenant.storage_prefix}verifications/{result['id']}"
+    uploads = [f"{prefix}/selfie", f"{prefix}/id_document"]  # the registration's, stored by Verity
+    return {"subject_id": subject_id, "key": selfie["s3_object"]["name"], "uploads": uploads}
 
 
 def _erase(caller: Caller, run_tasks: Tasks, subject_id: str) -> dict[str, Any]:
@@ -86,6 +88,7 @@ def test_erasing_a_subject_leaves_nothing_biometric_and_gives_a_receipt_that_ver
     uploaded = (photo("person_a_2"), photo("person_a_1"))
     assert len(face_ids) == 1
     assert _object_exists(verifier, registered["key"])
+    assert all(_object_exists(verifier, key) for key in registered["uploads"])
     assert _cached_answers(verifier, *uploaded)
 
     erasure = _erase(verifier, run_tasks, subject_id)
@@ -99,6 +102,7 @@ def test_erasing_a_subject_leaves_nothing_biometric_and_gives_a_receipt_that_ver
     ]
     assert faces_in_engine(verifier, subject_id) == []
     assert not _object_exists(verifier, registered["key"])
+    assert not any(_object_exists(verifier, key) for key in registered["uploads"])
     assert _cached_answers(verifier, *uploaded) == set()
     subject = in_scope(verifier, lambda: Subject.objects.get(public_id=subject_id))
     assert (subject.external_id, subject.metadata, subject.erased_at is not None) == (None, {}, True)
@@ -122,7 +126,7 @@ def test_erasing_a_subject_leaves_nothing_biometric_and_gives_a_receipt_that_ver
         "request",
     )
     assert check.body["deleted"]["collections"]["ids"] == face_ids
-    assert check.body["deleted"]["objects"]["ids"] == [registered["key"]]
+    assert check.body["deleted"]["objects"]["ids"] == sorted([registered["key"], *registered["uploads"]])
     assert check.body["requestedBy"] == f"api-key/{verifier.api_key.prefix}"
     [consent] = check.body["consents"]
     assert (consent["purpose"], consent["textVersion"], consent["withdrawnAt"]) == (

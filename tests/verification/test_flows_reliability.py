@@ -20,7 +20,7 @@ from tenants.models import Tenant
 from tenants.scope import tenant_scope
 from tests.committed import delete_tenant_as_owner, in_own_connection
 from tests.conftest import Caller
-from tests.factories import FaceCollectionFactory, SubjectFactory, TenantFactory
+from tests.factories import FaceCollectionFactory, SubjectFactory, TenantFactory, with_key_and_bucket
 from tests.verification.conftest import active_faces, b64, faces_in_engine, in_scope, new_subject, photo
 from verification import flows, tasks
 from verification.flows import record as record_phase
@@ -126,7 +126,7 @@ def _stub_registration(stub: Stubber, subject_id: str, shards: int) -> None:
 
 def _committed_registration() -> tuple[int, int, str]:
     """A tenant with two shards, a consenting subject and a pending registration, all committed."""
-    tenant = TenantFactory(shard_count=2)
+    tenant = with_key_and_bucket(TenantFactory(shard_count=2))  # the uploads are stored there (moto)
     subject = SubjectFactory(tenant=tenant)
     for shard in (0, 1):
         FaceCollectionFactory(tenant=tenant, shard=shard)
@@ -143,6 +143,7 @@ def _committed_registration() -> tuple[int, int, str]:
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("aws")
 def test_every_engine_call_of_a_flow_happens_outside_any_transaction(monkeypatch: pytest.MonkeyPatch) -> None:
     """The worker runs in a thread of its own on autocommit connections, as a Celery worker does."""
     for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():

@@ -51,7 +51,11 @@ def test_the_export_holds_every_item_of_the_subject_and_no_other_subjects(
     assert [step["name"] for step in export["verifications"][0]["steps"]] == [s["name"] for s in registration["steps"]]
     assert [(d["id"], d["lines"]) for d in export["documents"]] == [(document_id, ["P<UTOERIKSSON<<ANNA"])]
     assert [(f["status"], f["collection_id"].startswith("verity-")) for f in export["faces"]] == [("active", True)]
-    assert sorted(o["key"] for o in export["stored_objects"]) == ["verity/documents/a1.jpg", "verity/selfies/a2.jpg"]
+    assert sorted(o["key"] for o in export["stored_objects"]) == [
+        "verity/documents/a1.jpg",
+        "verity/selfies/a2.jpg",
+        f"verity/verifications/{login['id']}/selfie",  # the login's upload, stored by Verity
+    ]
     for stored in export["stored_objects"]:
         assert stored["key"] in stored["url"]
         assert "X-Amz-Signature=" in stored["url"] or "Signature=" in stored["url"]

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
+from config.aws import aws_client
 from config.errors import InvalidInput
 from tenants.scope import TenantScopeError, tenant_scope
 from tests.conftest import Caller
@@ -143,6 +144,17 @@ def test_a_registration_is_accepted_for_processing_and_its_images_kept_until_the
     assert body["liveness_session_id"] == "live-1"
     assert _written(caller)[:2] == (1, 2)
     assert engine_calls == []
+    # The uploads are in the tenant's storage, SSE-KMS under its key; the database holds no image.
+    s3 = aws_client("s3", caller.tenant.region)
+    with tenant_scope(caller.tenant):
+        images = {i.role: i for i in VerificationImage.objects.filter(verification__public_id=body["id"])}
+    for role, name in (("selfie", "person_a_2"), ("id_document", "person_a_1")):
+        image = images[role]
+        assert (image.stored, image.data, image.s3_bucket) == (True, None, caller.tenant.storage_bucket)
+        assert image.s3_name == f"{caller.tenant.storage_prefix}verifications/{body['id']}/{role}"
+        stored = s3.get_object(Bucket=image.s3_bucket, Key=image.s3_name)
+        assert (stored["ServerSideEncryption"], stored["SSEKMSKeyId"]) == ("aws:kms", caller.tenant.kms_key_arn)
+        assert stored["Body"].read() == photo(name)
 
 
 def test_a_selfie_can_be_uploaded_as_a_multipart_file(caller: Caller, engine_calls: list[str]) -> None:
@@ -164,7 +176,8 @@ def test_a_selfie_can_be_uploaded_as_a_multipart_file(caller: Caller, engine_cal
     assert created.status_code == 202, created.content
     with tenant_scope(caller.tenant):
         stored = VerificationImage.objects.get(verification__public_id=created.json()["id"])
-        assert bytes(stored.data) == photo("person_a_1")
+    body = aws_client("s3", caller.tenant.region).get_object(Bucket=stored.s3_bucket, Key=stored.s3_name)["Body"]
+    assert body.read() == photo("person_a_1")
     assert engine_calls == []
 
 

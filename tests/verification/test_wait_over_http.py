@@ -26,7 +26,7 @@ from django.db import connections
 from tenants.scope import tenant_scope
 from tenants.services import apikey_create
 from tests.committed import delete_tenant_as_owner, in_own_connection
-from tests.factories import TenantFactory
+from tests.factories import TenantFactory, with_key_and_bucket
 from tests.verification.conftest import photo
 from verification import tasks
 from vision.services import collections_ensure
@@ -55,7 +55,7 @@ def served(aws_and_rekognition: None, settings: Any) -> Iterator[tuple[str, str]
     settings.VERITY_VISION_RETRY_BASE_DELAY = 0.001
 
     def committed_tenant() -> tuple[int, str]:
-        tenant = TenantFactory()
+        tenant = with_key_and_bucket(TenantFactory())  # uploads are stored in its bucket (moto)
         with tenant_scope(tenant):
             collections_ensure(tenant=tenant)
             return tenant.pk, apikey_create(tenant=tenant, name="wait").token

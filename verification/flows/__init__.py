@@ -82,6 +82,10 @@ class Shard:
     thresholds: Mapping[str, float]
 
 
+# An image member naming an upload Verity stored in the tenant's storage, read back before use.
+STORED = "Stored"
+
+
 @dataclass(frozen=True)
 class PendingStep:
     """What a step's engine phase needs, read in its prepare phase: plain data only.

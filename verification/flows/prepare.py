@@ -14,6 +14,7 @@ from tenants.selectors import effective_thresholds
 from verification.flows import (
     FLOWS,
     NEEDS,
+    STORED,
     PendingStep,
     Shard,
 )
@@ -79,7 +80,9 @@ def _image_member(image: VerificationImage | None) -> dict[str, Any] | None:
         s3_object = {"Bucket": image.s3_bucket, "Name": image.s3_name}
         if image.s3_version:
             s3_object["Version"] = image.s3_version
-        return {"S3Object": s3_object}
+        # An upload Verity stored is read back and sent as bytes by the engine phase
+        # (verification.flows.run), so the gateway's cache and the engine's memo know it.
+        return {STORED: s3_object} if image.stored else {"S3Object": s3_object}
     return {"Bytes": bytes(image.data or b"")}
 
 

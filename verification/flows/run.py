@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from PIL import Image
 
+from audit.recording import record_aws_call
 from config.aws import aws_client
 from config.errors import DomainError, UpstreamUnavailable
 from tenants.models import Tenant
 from verification.flows import (
     SAME_IMAGE_SIMILARITY,
     SEARCH_MAX_FACES,
+    STORED,
     PendingStep,
     Shard,
     StepOutcome,
@@ -30,12 +34,44 @@ def verification_step_run(*, tenant: Tenant, step: PendingStep) -> StepOutcome:
     """The step's engine work. Retryable engine failures (throttling, outages, quota) are raised for
     the task to retry; any other engine refusal fails the verification with its code."""
     runner = _RUNNERS[step.name]
+    step = _with_stored_images(tenant, step)
     try:
         return runner(Gateway(tenant), step)
     except (UpstreamUnavailable, RateLimited):
         raise
     except DomainError as error:
         return StepOutcome.failure(error.code, error.detail, status=VerificationStatus.FAILED)
+
+
+def _with_stored_images(tenant: Tenant, step: PendingStep) -> PendingStep:
+    """The step with each upload Verity stored read back from the tenant's storage, as bytes."""
+    images: dict[str, Any] = {}
+    for role in ("selfie", "document"):
+        member = getattr(step, role)
+        if member is not None and STORED in member:
+            images[role] = {"Bytes": _read_stored(tenant, member[STORED])}
+    return replace(step, **images) if images else step
+
+
+def _read_stored(tenant: Tenant, s3_object: Mapping[str, str]) -> bytes:
+    parameters = {"Bucket": s3_object["Bucket"], "Key": s3_object["Name"]}
+    try:
+        data: bytes = aws_client("s3", tenant.region).get_object(**parameters)["Body"].read()
+    except (BotoCoreError, ClientError) as exc:
+        code = exc.response["Error"].get("Code", "") if isinstance(exc, ClientError) else type(exc).__name__
+        record_aws_call(
+            tenant=tenant,
+            service="s3",
+            operation="GetObject",
+            request_parameters=parameters,
+            response_elements=None,
+            error_code=code,
+        )
+        raise UpstreamUnavailable("A stored image could not be read.") from exc
+    record_aws_call(
+        tenant=tenant, service="s3", operation="GetObject", request_parameters=parameters, response_elements=None
+    )
+    return data
 
 
 def _consent(gateway: Gateway, step: PendingStep) -> StepOutcome:
