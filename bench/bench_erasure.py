@@ -24,8 +24,7 @@ import time
 
 from django.conf import settings
 
-from bench.bench_moderation import start_moto
-from bench.bench_registration import describe, new_tenant, start_endpoint, variant
+from bench.bench_registration import describe, new_tenant, start_endpoint, start_moto, variant
 from config.aws import aws_client, reset_clients
 from tenants.models import Tenant, TenantStatus
 from tenants.scope import tenant_scope

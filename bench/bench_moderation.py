@@ -24,9 +24,6 @@ from __future__ import annotations
 import argparse
 import base64
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -43,6 +40,7 @@ from bench.bench_registration import (
     post_json,
     serve_app,
     start_endpoint,
+    start_moto,
     variant,
 )
 from config.aws import aws_client, reset_clients
@@ -54,25 +52,6 @@ from tenants.services import apikey_create
 
 BUCKET = "verity-bench-moderation"  # within the local endpoint's allowed buckets (verity-*)
 FINAL = {"succeeded", "failed"}
-
-
-def start_moto() -> subprocess.Popen[bytes]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    moto = Path(sys.executable).with_name("moto_server")
-    process = subprocess.Popen(  # noqa: S603 - the virtualenv's own moto_server
-        [str(moto), "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    for _ in range(120):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{port}"
-            return process
-        except OSError:
-            time.sleep(0.25)
-    process.kill()
-    raise SystemExit("moto_server did not start.")
 
 
 def make_video(seconds: int) -> bytes:

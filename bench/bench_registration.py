@@ -14,10 +14,10 @@ one registration the memo works as it does in production):
    until the final state is recorded; the platform's own share is that time minus the steps'
    engine phases.
 
-The endpoint runs as its own process, as ``make run`` runs it (``manage.py rekognition_local``:
-gunicorn, one process, a pool of threads), so the engine's CPU is not the platform's; the
-tenant ("bench-…", suspended at the end, so beat and tenant_reconcile skip it) and its
-collections are left behind.
+The endpoint and moto_server (S3: the uploads a verification stores) run as their own processes,
+as ``make run`` runs them (``manage.py rekognition_local``: gunicorn, one process, a pool of
+threads), so the engine's CPU is not the platform's; the tenant ("bench-…", suspended at the
+end, so beat and tenant_reconcile skip it) and its collections are left behind.
 
 Run from the project root against a migrated database, with Redis and PostgreSQL:
     .venv/bin/python -m bench.bench_registration [--runs 30] [--shards 1]
@@ -136,6 +136,26 @@ def set_faults(endpoint: str, faults: dict[str, Any]) -> None:
     request = urllib.request.Request(endpoint, data=body, method="POST", headers=dict(signed.headers.items()))  # noqa: S310
     with urllib.request.urlopen(request) as response:  # noqa: S310 - the in-process endpoint
         response.read()
+
+
+def start_moto() -> subprocess.Popen[bytes]:
+    """moto_server in its own process (S3, for the uploads a verification stores), as `make run` runs it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    moto = Path(sys.executable).with_name("moto_server")
+    process = subprocess.Popen(  # noqa: S603 - the virtualenv's own moto_server
+        [str(moto), "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    for _ in range(120):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{port}"
+            return process
+        except OSError:
+            time.sleep(0.25)
+    process.kill()
+    raise SystemExit("moto_server did not start.")
 
 
 def shard_list(tenant: Tenant) -> tuple[flows.Shard, ...]:
@@ -330,6 +350,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
+    moto = start_moto()
     endpoint = start_endpoint()
     os.environ["AWS_ENDPOINT_URL_REKOGNITION"] = endpoint.url
     reset_clients()
@@ -351,9 +372,13 @@ def main() -> None:
         for bench_tenant in (tenant, wide):
             Tenant.objects.filter(pk=bench_tenant.pk).update(status=TenantStatus.SUSPENDED)
         endpoint.stop()
+        moto.terminate()
+        moto.wait(timeout=30)
 
     platform = [total - spent for total, spent in zip(totals, engines, strict=True)]
-    print(f"{args.runs} runs; tenant with {args.shards} shard(s); local endpoint in its own process")
+    print(
+        f"{args.runs} runs; tenant with {args.shards} shard(s); local endpoint and moto_server in their own processes"
+    )
     print(f"engine work of a registration          {describe(engine)}")
     print(f"search, 1 shard, +{args.latency_ms} ms               {describe(one)}")
     print(f"search, 16 shards in parallel, +{args.latency_ms} ms {describe(sixteen)}")

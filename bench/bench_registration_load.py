@@ -45,7 +45,7 @@ os.environ["AWS_SECRET_ACCESS_KEY"] = "bench-load-secret"  # noqa: S105 - the be
 os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
 django.setup()
 
-from bench.bench_registration import new_tenant, percentile, variant  # noqa: E402
+from bench.bench_registration import new_tenant, percentile, start_moto, variant  # noqa: E402
 from config.aws import reset_clients  # noqa: E402
 from tenants.models import Tenant, TenantStatus  # noqa: E402
 from tenants.scope import tenant_scope  # noqa: E402
@@ -133,6 +133,7 @@ def main() -> None:
     run_dir = ROOT / "var" / "bench-load"
     run_dir.mkdir(parents=True, exist_ok=True)
     engine_port, web_port = free_port(), free_port()
+    moto = start_moto()  # S3 for the uploads; sets AWS_ENDPOINT_URL for this process and the ones it starts
     environment = os.environ | {
         "VERITY_LOCAL_REKOGNITION_CREDENTIALS": ":".join(
             (os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"])
@@ -207,6 +208,7 @@ def main() -> None:
                         final[verification] = answer
             time.sleep(0.5)
     finally:
+        processes.append(moto)
         for process in reversed(processes):
             process.terminate()
         for process in processes:
