@@ -19,14 +19,13 @@ Run from the project root against a migrated database, with Redis and PostgreSQL
 from __future__ import annotations
 
 import argparse
-import os
 import time
 
 from django.conf import settings
 
-from bench.bench_registration import describe, new_tenant, start_endpoint, start_moto, variant
-from config.aws import aws_client, reset_clients
-from tenants.models import Tenant, TenantStatus
+from bench.bench_registration import bench_tenants, describe, local_aws, variant
+from config.aws import aws_client
+from tenants.models import Tenant
 from tenants.scope import tenant_scope
 from verification.erasure import erasure_request, erasure_run
 from verification.models import (
@@ -111,16 +110,9 @@ def main() -> None:
     args = parser.parse_args()
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    moto = start_moto()
-    endpoint = start_endpoint()
-    os.environ["AWS_ENDPOINT_URL_REKOGNITION"] = endpoint.url
-    reset_clients()
-    tenant = new_tenant(args.shards)
-    Tenant.objects.filter(pk=tenant.pk).update(storage_bucket=BUCKET)
-    tenant.refresh_from_db()
     timings: list[float] = []
-    try:
-        aws_client("s3", tenant.region).create_bucket(Bucket=BUCKET)
+    with local_aws(), bench_tenants(BUCKET) as tenants:
+        tenant = tenants(args.shards)
         with tenant_scope(tenant):
             collections = list(FaceCollection.objects.order_by("shard"))
         erase(tenant, prepare_subject(tenant, collections, -1))  # warm-up: models, connections, the signing key
@@ -129,11 +121,6 @@ def main() -> None:
             timings.append(erase(tenant, subject))
             if left := faces_left(tenant, collections, subject):
                 raise SystemExit(f"{left} face(s) of {subject.public_id} left in the collections.")
-    finally:
-        Tenant.objects.filter(pk=tenant.pk).update(status=TenantStatus.SUSPENDED)
-        endpoint.stop()
-        moto.terminate()
-        moto.wait(timeout=30)
 
     print(f"{args.runs} runs; {args.shards} shards; local endpoint and moto_server in their own processes")
     print(f"erasure, request to signed receipt     {describe(timings)}   (no face left in any collection)")

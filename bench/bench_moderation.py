@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import os
 import tempfile
 import time
 from pathlib import Path
@@ -35,18 +34,17 @@ from django.conf import settings
 
 from bench.bench_registration import (
     PHOTOS,
+    bench_tenants,
     describe,
-    new_tenant,
+    local_aws,
     post_json,
     serve_app,
-    start_endpoint,
-    start_moto,
     variant,
 )
-from config.aws import aws_client, reset_clients
+from config.aws import aws_client
 from moderation.models import ModerationResult
 from moderation.tasks import collect_video
-from tenants.models import Tenant, TenantStatus
+from tenants.models import Tenant
 from tenants.scope import tenant_scope
 from tenants.services import apikey_create
 
@@ -106,15 +104,8 @@ def main() -> None:
         "VERITY_MODERATION_SQS_QUEUE_URL",
     ):
         setattr(settings, name, "")
-    moto = start_moto()
-    endpoint = start_endpoint()
-    os.environ["AWS_ENDPOINT_URL_REKOGNITION"] = endpoint.url
-    reset_clients()
-    tenant = new_tenant(1)
-    Tenant.objects.filter(pk=tenant.pk).update(storage_bucket=BUCKET)
-    tenant.refresh_from_db()
-    try:
-        aws_client("s3", tenant.region).create_bucket(Bucket=BUCKET)
+    with local_aws(), bench_tenants(BUCKET) as tenants:
+        tenant = tenants(1)
         with tenant_scope(tenant):
             token = apikey_create(tenant=tenant, name="bench-moderation").token
         server, url = serve_app()
@@ -130,11 +121,6 @@ def main() -> None:
             hits.append(elapsed)
         video_ms, video = moderate_video(tenant, url, token, args.video_seconds)
         server.shutdown()
-    finally:
-        Tenant.objects.filter(pk=tenant.pk).update(status=TenantStatus.SUSPENDED)
-        endpoint.stop()
-        moto.terminate()
-        moto.wait(timeout=30)
 
     print(f"{args.runs} runs; local endpoint and moto_server in their own processes; decisions {sorted(decisions)}")
     print(f"image over HTTP (engine call)          {describe(misses)}")

@@ -35,6 +35,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,14 +97,14 @@ def describe(values: list[float]) -> str:
     return f"p50 {statistics.median(values):7.1f} ms   p95 {percentile(values, 0.95):7.1f} ms"
 
 
-def new_tenant(shards: int) -> Tenant:
+def new_tenant(shards: int, bucket: str = "verity-bench") -> Tenant:
     suffix = public_id("ten")[-8:]
     tenant = Tenant.objects.create(
         slug=f"bench-{suffix}",
         name="Registration benchmark",
         account_id=f"{secrets.randbelow(10**12):012d}",
         region="us-east-1",
-        storage_bucket="verity-bench",
+        storage_bucket=bucket,
         storage_prefix="verity/",
         shard_count=shards,
         # The quota must cover a registration's fan-out (one search per shard); a benchmark is not throttled.
@@ -118,6 +119,22 @@ def new_tenant(shards: int) -> Tenant:
     with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
         s3.create_bucket(Bucket=tenant.storage_bucket)
     return tenant
+
+
+@contextlib.contextmanager
+def bench_tenants(bucket: str = "verity-bench") -> Iterator[Callable[[int], Tenant]]:
+    """A maker of benchmark tenants (``make(shards)``), each suspended on the way out, so beat and
+    tenant_reconcile skip what a benchmark leaves behind."""
+    made: list[Tenant] = []
+
+    def make(shards: int) -> Tenant:
+        made.append(new_tenant(shards, bucket))
+        return made[-1]
+
+    try:
+        yield make
+    finally:
+        Tenant.objects.filter(pk__in=[tenant.pk for tenant in made]).update(status=TenantStatus.SUSPENDED)
 
 
 def set_faults(endpoint: str, faults: dict[str, Any]) -> None:
@@ -203,8 +220,34 @@ class Endpoint:
     url: str
 
     def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+        stop_process(self.process)
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Terminate, and kill what does not exit in 30 s: a benchmark never leaves a server behind."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextlib.contextmanager
+def local_aws() -> Iterator[Endpoint]:
+    """moto_server (S3, KMS) and the local Rekognition endpoint in processes of their own, this
+    process's clients pointed at them; both stopped on the way out, whatever happened."""
+    moto = start_moto()
+    try:
+        endpoint = start_endpoint()
+        try:
+            os.environ["AWS_ENDPOINT_URL_REKOGNITION"] = endpoint.url
+            reset_clients()
+            yield endpoint
+        finally:
+            endpoint.stop()
+    finally:
+        stop_process(moto)
 
 
 def start_endpoint() -> Endpoint:
@@ -350,13 +393,8 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    moto = start_moto()
-    endpoint = start_endpoint()
-    os.environ["AWS_ENDPOINT_URL_REKOGNITION"] = endpoint.url
-    reset_clients()
-    tenant = new_tenant(args.shards)
-    wide = new_tenant(16)
-    try:
+    with local_aws() as endpoint, bench_tenants() as tenants:
+        tenant, wide = tenants(args.shards), tenants(16)
         gateway = Gateway(tenant)
         engine_registration(gateway, shard_list(tenant), -1)  # warm-up: models, connections
         engine = [engine_registration(gateway, shard_list(tenant), run) for run in range(args.runs)]
@@ -368,12 +406,6 @@ def main() -> None:
         set_faults(endpoint.url, {})
 
         totals, engines = http_registrations(tenant, args.runs)
-    finally:
-        for bench_tenant in (tenant, wide):
-            Tenant.objects.filter(pk=bench_tenant.pk).update(status=TenantStatus.SUSPENDED)
-        endpoint.stop()
-        moto.terminate()
-        moto.wait(timeout=30)
 
     platform = [total - spent for total, spent in zip(totals, engines, strict=True)]
     print(

@@ -17,15 +17,13 @@ Run from the project root against a migrated database, with Redis and PostgreSQL
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from datetime import timedelta
 
 from django.utils import timezone
 
-from bench.bench_registration import new_tenant, start_endpoint, variant
-from config.aws import reset_clients
-from tenants.models import Tenant, TenantStatus
+from bench.bench_registration import bench_tenants, local_aws, variant
+from tenants.models import Tenant
 from tenants.scope import tenant_scope
 from verification.erasure.retention import retention_purge
 from verification.models import Face, Subject, VerificationSettings
@@ -95,11 +93,8 @@ def main() -> None:
     parser.add_argument("--shards", type=int, default=16)
     args = parser.parse_args()
 
-    endpoint = start_endpoint()
-    os.environ["AWS_ENDPOINT_URL_REKOGNITION"] = endpoint.url
-    reset_clients()
-    tenant = new_tenant(args.shards)
-    try:
+    with local_aws(), bench_tenants() as tenants:
+        tenant = tenants(args.shards)
         setup_started = time.perf_counter()
         prepare(tenant, args.subjects)
         setup = time.perf_counter() - setup_started
@@ -108,9 +103,6 @@ def main() -> None:
             summary = retention_purge(tenant=tenant)
         elapsed = time.perf_counter() - started
         left = faces_left(tenant)
-    finally:
-        Tenant.objects.filter(pk=tenant.pk).update(status=TenantStatus.SUSPENDED)
-        endpoint.stop()
 
     print(f"{args.subjects} subjects idle past a 30-day limit, {args.shards} shards; setup {setup:.0f} s")
     print(
