@@ -14,6 +14,7 @@ GPS position and camera details from leaving the platform). Upright images are s
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -70,12 +71,24 @@ def image_format(data: bytes) -> str | None:
 
 
 def check_image_bytes(data: bytes) -> CheckedImage:
-    """Validate image bytes; raise the matching error or return what to send."""
+    """Validate image bytes; raise the matching error or return what to send.
+
+    The same bytes are decoded once: a verification sends its selfie to several calls (every
+    shard's search among them). The few last good results are kept, keyed by the bytes
+    themselves (compared in full on a hit, never by a digest alone); a refusal is not kept.
+    """
+    return _checked_image(bytes(data), MAX_IMAGE_BYTES, MAX_PIXELS, MIN_IMAGE_SIDE)
+
+
+# At most 8 × 5 MB (MAX_IMAGE_BYTES) held per process, and that only with eight maximal images in a
+# row. The limits are part of the key: a result stands only for the limits it was checked against.
+@functools.lru_cache(maxsize=8)
+def _checked_image(data: bytes, max_bytes: int, max_pixels: int, min_side: int) -> CheckedImage:
     fmt = image_format(data)
     if fmt is None:
         raise InvalidImageFormat("The image is not a JPEG or PNG file.")
-    if len(data) > MAX_IMAGE_BYTES:
-        raise ImageTooLarge(f"The image is {len(data)} bytes; at most {MAX_IMAGE_BYTES} bytes are accepted.")
+    if len(data) > max_bytes:
+        raise ImageTooLarge(f"The image is {len(data)} bytes; at most {max_bytes} bytes are accepted.")
     try:
         image = Image.open(io.BytesIO(data), formats=(fmt,))
     except Image.DecompressionBombError as exc:  # Pillow's own, higher limit
@@ -84,10 +97,10 @@ def check_image_bytes(data: bytes) -> CheckedImage:
         raise ImageCorrupt(f"The {fmt} image cannot be read: {exc}") from exc
     with image:
         width, height = image.size
-        if width * height > MAX_PIXELS:
-            raise ImageTooLarge(f"The image is {width}x{height} pixels; at most {MAX_PIXELS} pixels are accepted.")
-        if min(width, height) < MIN_IMAGE_SIDE:
-            raise ImageTooSmall(f"The image is {width}x{height} pixels; each side must be at least {MIN_IMAGE_SIDE}.")
+        if width * height > max_pixels:
+            raise ImageTooLarge(f"The image is {width}x{height} pixels; at most {max_pixels} pixels are accepted.")
+        if min(width, height) < min_side:
+            raise ImageTooSmall(f"The image is {width}x{height} pixels; each side must be at least {min_side}.")
         try:
             orientation = image.getexif().get(_EXIF_ORIENTATION, 1)
             if fmt == "JPEG":
@@ -98,11 +111,11 @@ def check_image_bytes(data: bytes) -> CheckedImage:
         except _BROKEN as exc:
             raise ImageCorrupt(f"The {fmt} image data is damaged: {exc}") from exc
     if orientation in _ROTATED_ORIENTATIONS:
-        return _upright(data, fmt)
+        return _upright(data, fmt, max_bytes)
     return CheckedImage(data=data, format=fmt, width=width, height=height, reoriented=False)
 
 
-def _upright(data: bytes, fmt: str) -> CheckedImage:
+def _upright(data: bytes, fmt: str, max_bytes: int) -> CheckedImage:
     with Image.open(io.BytesIO(data), formats=(fmt,)) as image:
         upright = ImageOps.exif_transpose(image)
         buffer = io.BytesIO()
@@ -111,10 +124,8 @@ def _upright(data: bytes, fmt: str) -> CheckedImage:
         else:
             upright.save(buffer, "PNG")
     rotated = buffer.getvalue()
-    if len(rotated) > MAX_IMAGE_BYTES:
-        raise ImageTooLarge(
-            f"The image, turned upright, is {len(rotated)} bytes; at most {MAX_IMAGE_BYTES} are accepted."
-        )
+    if len(rotated) > max_bytes:
+        raise ImageTooLarge(f"The image, turned upright, is {len(rotated)} bytes; at most {max_bytes} are accepted.")
     return CheckedImage(data=rotated, format=fmt, width=upright.width, height=upright.height, reoriented=True)
 
 

@@ -194,3 +194,38 @@ def test_a_decompression_bomb_is_refused_as_too_many_pixels(monkeypatch: pytest.
 
     assert refused.value.code == "image_too_large"
     assert refused.value.detail.startswith("The image claims too many pixels: Image size (40000 pixels) exceeds limit")
+
+
+def test_the_same_bytes_are_decoded_once_and_checked_again_under_other_limits(
+    make_image: Callable[..., bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[int] = []
+    real_open = Image.open
+
+    def counting_open(*args: Any, **kwargs: Any) -> Any:
+        opened.append(1)
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(validation.Image, "open", counting_open)
+    data = make_image(211, 163)
+
+    first = check_image_bytes(data)
+    again = check_image_bytes(bytes(bytearray(data)))  # equal bytes, another object
+
+    assert (again.format, again.width, again.height, again.data) == ("JPEG", 211, 163, data)
+    assert first == again
+    assert len(opened) == 1
+    monkeypatch.setattr(validation, "MIN_IMAGE_SIDE", 200)
+    assert _refusal(data) == "The image is 211x163 pixels; each side must be at least 200."
+    assert len(opened) == 2
+
+
+def test_a_refusal_is_not_kept(make_image: Callable[..., bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    data = make_image(90, 90)
+    monkeypatch.setattr(validation, "MIN_IMAGE_SIDE", 100)
+    assert "each side must be at least 100" in _refusal(data)
+    opened: list[int] = []
+    real_open = Image.open
+    monkeypatch.setattr(validation.Image, "open", lambda *a, **k: opened.append(1) or real_open(*a, **k))
+    assert "each side must be at least 100" in _refusal(data)
+    assert len(opened) == 1
