@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from verification.models import (
     VerificationType,
 )
 from verification.selectors import consent_require, face_active, subject_get, subject_not_erased
+from vision.calls import fan_out
 from vision.errors import InvalidS3Object
 from vision.validation import check_image_bytes, check_s3_object
 
@@ -201,7 +203,7 @@ def verification_create(
         if type in (VerificationType.AUTHENTICATION, VerificationType.PHOTO_UPDATE) and not registered:
             raise SubjectNotRegistered(f"Subject {subject.public_id} has no face yet; register it first.")
     verification_id = public_id("ver")
-    images = [_stored(tenant, verification_id, image) for image in images]  # no transaction open
+    images = _store_uploads(tenant, verification_id, images)  # no transaction open
     try:
         with transaction.atomic(using=scope_database()):
             verification = Verification.objects.create(
@@ -229,33 +231,59 @@ def verification_create(
     return verification
 
 
-def _stored(tenant: Tenant, verification_id: str, image: dict[str, Any]) -> dict[str, Any]:
-    """An uploaded image put in the tenant's storage (SSE-KMS under its key); a reference as it is."""
-    data = image.pop("data", None)
-    if data is None:
-        return image
+def _store_uploads(tenant: Tenant, verification_id: str, images: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each uploaded image put in the tenant's storage (SSE-KMS under its key), the uploads side by
+    side; a reference stays as it is. When one upload fails, the others are deleted again."""
     storage = TenantStorage(tenant)
-    name = f"verifications/{verification_id}/{image['role']}"
-    _storage_call(tenant, "PutObject", tenant.storage_bucket, storage.key(name), lambda _: storage.put(name, data))
-    return image | {"s3_bucket": tenant.storage_bucket, "s3_name": storage.key(name), "stored": True}
+    uploads = {image["role"]: f"verifications/{verification_id}/{image['role']}" for image in images if "data" in image}
+
+    def put(image: dict[str, Any]) -> BotoCoreError | ClientError | None:
+        try:  # no database here: each call is audited below, by this thread
+            TenantStorage(tenant).put(uploads[image["role"]], image["data"])
+        except (BotoCoreError, ClientError) as exc:
+            return exc
+        return None
+
+    pending = [image for image in images if image["role"] in uploads]
+    keys = [storage.key(uploads[image["role"]]) for image in pending]
+    errors = fan_out(put, pending)
+    for key, error in zip(keys, errors, strict=True):
+        _audited(tenant, "PutObject", tenant.storage_bucket, key, error)
+    if any(errors):
+        for key, error in zip(keys, errors, strict=True):
+            if error is None:
+                with contextlib.suppress(UpstreamUnavailable):
+                    _storage_call(tenant, "DeleteObject", tenant.storage_bucket, key, storage.delete)
+        raise UpstreamUnavailable("The tenant's storage could not be reached.") from next(filter(None, errors))
+    return [
+        {key: value for key, value in image.items() if key != "data"}
+        | {"s3_bucket": tenant.storage_bucket, "s3_name": storage.key(uploads[image["role"]]), "stored": True}
+        if image["role"] in uploads
+        else image
+        for image in images
+    ]
 
 
 def _storage_call(tenant: Tenant, operation: str, bucket: str, key: str, call: Any) -> None:
     """One call on the tenant's storage, audited whatever its outcome."""
-    parameters = {"Bucket": bucket, "Key": key}
     try:
         call(TenantStorage(tenant).name_of(key))
     except (BotoCoreError, ClientError) as exc:
-        code = exc.response["Error"].get("Code", "") if isinstance(exc, ClientError) else type(exc).__name__
-        record_aws_call(
-            tenant=tenant,
-            service="s3",
-            operation=operation,
-            request_parameters=parameters,
-            response_elements=None,
-            error_code=code,
-        )
+        _audited(tenant, operation, bucket, key, exc)
         raise UpstreamUnavailable("The tenant's storage could not be reached.") from exc
+    _audited(tenant, operation, bucket, key, None)
+
+
+def _audited(tenant: Tenant, operation: str, bucket: str, key: str, error: BotoCoreError | ClientError | None) -> None:
+    """The storage call's audit event, with the error's code when it failed."""
+    code = None
+    if error is not None:
+        code = error.response["Error"].get("Code", "") if isinstance(error, ClientError) else type(error).__name__
     record_aws_call(
-        tenant=tenant, service="s3", operation=operation, request_parameters=parameters, response_elements=None
+        tenant=tenant,
+        service="s3",
+        operation=operation,
+        request_parameters={"Bucket": bucket, "Key": key},
+        response_elements=None,
+        error_code=code,
     )

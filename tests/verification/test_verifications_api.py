@@ -7,12 +7,15 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from django.utils import timezone
 from PIL import Image
 
+from audit.models import AuditEvent
 from config.aws import aws_client
 from config.errors import InvalidInput
 from tenants.scope import TenantScopeError, tenant_scope
+from tenants.storage import TenantStorage
 from tests.conftest import Caller
 from tests.factories import FaceFactory
 from tests.verification.conftest import b64, new_subject, photo
@@ -364,3 +367,48 @@ def test_a_selfie_under_eighty_pixels_a_side_is_refused(caller: Caller, engine_c
 def test_services_refuse_to_run_outside_a_tenant_scope(caller: Caller) -> None:
     with pytest.raises(TenantScopeError):
         verification_create(tenant=caller.tenant, type="identification", selfie=ImageInput(data=photo("person_a_1")))
+
+
+def test_when_one_upload_fails_the_other_is_deleted_and_nothing_is_recorded(
+    caller: Caller, engine_calls: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subject_id = new_subject(caller)
+    put = TenantStorage.put
+
+    def refused_for_documents(self: TenantStorage, name: str, data: Any, **options: Any) -> str:
+        if name.endswith("/id_document"):
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "denied"}}, "PutObject")
+        return put(self, name, data, **options)
+
+    monkeypatch.setattr(TenantStorage, "put", refused_for_documents)
+    before = _written(caller)
+
+    response = caller.client.post(
+        "/v1/verifications",
+        {
+            "type": "registration",
+            "subject_id": subject_id,
+            "selfie": b64(photo("person_a_2")),
+            "id_document": b64(photo("person_a_1")),
+        },
+        format="json",
+    )
+
+    assert (response.status_code, response.json()["code"]) == (503, "upstream_unavailable")
+    assert _written(caller) == before
+    assert engine_calls == []
+    listed = aws_client("s3", caller.tenant.region).list_objects_v2(
+        Bucket=caller.tenant.storage_bucket, Prefix=f"{caller.tenant.storage_prefix}verifications/"
+    )
+    assert listed.get("Contents", []) == []
+    with tenant_scope(caller.tenant):
+        calls = [
+            (
+                event.event_name,
+                event.record["requestParameters"]["Key"].rsplit("/", 1)[1],
+                event.record.get("errorCode"),
+            )
+            for event in AuditEvent.objects.filter(event_source="s3.amazonaws.com").order_by("pk")
+        ]
+    assert sorted(calls[:2], key=str) == [("PutObject", "id_document", "AccessDenied"), ("PutObject", "selfie", None)]
+    assert calls[2:] == [("DeleteObject", "selfie", None)]
