@@ -323,10 +323,10 @@ def http_registrations(tenant: Tenant, runs: int) -> tuple[list[float], list[flo
     engine_ms: dict[int, float] = {}
     step_run = verification_step_run
 
-    def timed_step_run(*, tenant: Tenant, step: flows.PendingStep) -> flows.StepOutcome:
+    def timed_step_run(*, tenant: Tenant, step: flows.PendingStep, **options: Any) -> flows.StepOutcome:
         start = time.perf_counter()
         try:
-            return step_run(tenant=tenant, step=step)
+            return step_run(tenant=tenant, step=step, **options)
         finally:
             engine_ms[step.verification_id] = (
                 engine_ms.get(step.verification_id, 0.0) + (time.perf_counter() - start) * 1000

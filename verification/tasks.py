@@ -27,8 +27,8 @@ from verification.erasure.reconciliation import collections_reconcile
 from verification.erasure.retention import consent_lapse_erase, retention_purge, verification_images_purge
 from verification.flows import StepAlreadyRecorded
 from verification.flows.prepare import verification_step_next
-from verification.flows.record import verification_fail, verification_step_record
-from verification.flows.run import verification_step_run, verification_step_undo
+from verification.flows.record import verification_fail, verification_step_advance
+from verification.flows.run import StoredImages, verification_step_run, verification_step_undo
 from verification.selectors import erasures_stalled, verification_stuck
 from vision.errors import RateLimited
 
@@ -42,22 +42,22 @@ _RETRYABLE = (UpstreamUnavailable, RateLimited, OperationalError, InterfaceError
 
 
 def run_verification(tenant: Tenant, verification_id: int) -> None:
-    """Every remaining step of the verification, each recorded before the next starts."""
-    while True:
-        with tenant_scope(tenant):
-            step = verification_step_next(tenant=tenant, verification_id=verification_id)
-        if step is None:
-            return
-        outcome = verification_step_run(tenant=tenant, step=step)
+    """Every remaining step of the verification, each recorded (with the next one started) before its engine work."""
+    with tenant_scope(tenant):
+        step = verification_step_next(tenant=tenant, verification_id=verification_id)
+    images = StoredImages(tenant)  # each stored upload read once per run, not once per step
+    while step is not None:
+        outcome = verification_step_run(tenant=tenant, step=step, images=images)
         try:
             with tenant_scope(tenant):
-                verification_step_record(tenant=tenant, step=step, outcome=outcome)
+                next_step = verification_step_advance(tenant=tenant, step=step, outcome=outcome)
         except StepAlreadyRecorded:
             verification_step_undo(tenant=tenant, step=step, outcome=outcome)
             return
         except BaseException:
             verification_step_undo(tenant=tenant, step=step, outcome=outcome)
             raise
+        step = next_step
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, soft_time_limit=240, time_limit=300)

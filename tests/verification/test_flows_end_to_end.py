@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from audit.models import AuditEvent
 from config.aws import aws_client
 from tenants.scope import tenant_scope
 from tests.conftest import Caller
@@ -70,6 +71,18 @@ def test_the_local_engine_analyses_each_image_of_a_registration_once(
     # DetectFaces, CompareFaces, two shards' SearchFacesByImage and IndexFaces: the selfie and the
     # document are each decoded and detected once.
     assert len(detected) == 2
+
+
+def test_a_registration_reads_each_stored_upload_once_for_all_its_steps(verifier: Caller, run_tasks: Tasks) -> None:
+    _, result = register(verifier, run_tasks, "person_a_2", "person_a_1")
+
+    assert result["status"] == "approved"
+    with tenant_scope(verifier.tenant):
+        reads = [
+            event.record["requestParameters"]["Key"].rsplit("/", 1)[1]
+            for event in AuditEvent.objects.filter(event_source="s3.amazonaws.com", event_name="GetObject")
+        ]
+    assert sorted(reads) == ["id_document", "selfie"]
 
 
 def test_the_quality_step_shows_what_the_local_engine_cannot_judge_as_not_evaluated(

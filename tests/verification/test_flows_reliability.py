@@ -259,20 +259,20 @@ def test_a_worker_killed_mid_flow_resumes_without_repeating_recorded_steps(
     verifier: Caller, monkeypatch: pytest.MonkeyPatch, operations: list[str]
 ) -> None:
     subject_id, verification_id = _registration(verifier)
-    real = record_phase.verification_step_record
+    real = record_phase.verification_step_advance
 
     def killed_before_recording_duplicate(*, tenant: Tenant, step: flows.PendingStep, outcome: Any) -> Any:
         if step.name == "duplicate":
             raise _WorkerKilled
         return real(tenant=tenant, step=step, outcome=outcome)
 
-    monkeypatch.setattr(tasks, "verification_step_record", killed_before_recording_duplicate)
+    monkeypatch.setattr(tasks, "verification_step_advance", killed_before_recording_duplicate)
     tenant_id, pk = verifier.tenant.pk, _pk(verifier, verification_id)
     with pytest.raises(_WorkerKilled):
         tasks.process_verification.apply(args=[tenant_id, pk], throw=True)
     steps = {s["name"]: s["status"] for s in _state(verifier, verification_id)["steps"]}
     assert steps == {"consent": "passed", "quality": "passed", "compare": "passed", "duplicate": "running"}
-    monkeypatch.setattr(tasks, "verification_step_record", real)
+    monkeypatch.setattr(tasks, "verification_step_advance", real)
     operations.clear()
 
     tasks.process_verification.apply(args=[tenant_id, pk], throw=True)

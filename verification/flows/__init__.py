@@ -3,16 +3,17 @@
 This module holds what the phases share (the flows, the step data); ``prepare``, ``run`` and
 ``record`` hold the phases.
 
-Every step goes through the same three services, which the worker (verification.tasks) calls
-in turn, entering the tenant's scope around the two database phases only:
+Every step goes through the same services, which the worker (verification.tasks) calls in
+turn, entering the tenant's scope around the database phases only:
 
 * ``verification_step_next`` picks the first step that has not passed, marks it running (its
   row exists before any engine call, so a crash is visible) and reads everything the engine
   phase needs into a ``PendingStep``: plain data, no model instances, no open transaction.
 * ``verification_step_run`` makes the step's engine calls through ``vision.gateway.Gateway``
   and touches no database row: it runs outside any transaction (and scope).
-* ``verification_step_record`` writes the step's outcome, the face changes it implies and, on
-  the last or a failing step, the verification's final state, in one short transaction.
+* ``verification_step_advance`` writes the step's outcome, the face changes it implies and, on
+  the last or a failing step, the verification's final state, and starts the next step as
+  ``verification_step_next`` does, in one short transaction (one per step, not two).
 
 A step that was marked running by an earlier attempt and never recorded is run again, except
 IndexFaces: its re-run first looks for the face the earlier attempt may have indexed (same

@@ -42,35 +42,40 @@ def verification_step_next(*, tenant: Tenant, verification_id: int) -> PendingSt
         verification = (
             Verification.objects.select_for_update(of=("self",)).select_related("subject").get(pk=verification_id)
         )
-        if verification.is_final:
-            return None
-        rows = {row.name: row for row in VerificationStep.objects.filter(verification=verification)}
-        flow = FLOWS[verification.type]
-        position, name = next(
-            ((i, step) for i, step in enumerate(flow) if step not in rows or rows[step].status != StepStatus.PASSED),
-            (len(flow), ""),
+        return step_start(tenant, verification)
+
+
+def step_start(tenant: Tenant, verification: Verification) -> PendingStep | None:
+    """``verification_step_next``'s work on the verification its caller holds locked, in the caller's transaction."""
+    if verification.is_final:
+        return None
+    rows = {row.name: row for row in VerificationStep.objects.filter(verification=verification)}
+    flow = FLOWS[verification.type]
+    position, name = next(
+        ((i, step) for i, step in enumerate(flow) if step not in rows or rows[step].status != StepStatus.PASSED),
+        (len(flow), ""),
+    )
+    if not name or (rows.get(name) is not None and rows[name].status == StepStatus.FAILED):
+        return None  # every step passed, or one failed: the record phase has finished it
+    now = timezone.now()
+    row = rows.get(name)
+    resumed = row is not None
+    if row is None:
+        row = VerificationStep.objects.create(
+            tenant=tenant, verification=verification, position=position, name=name, attempts=1, started_at=now
         )
-        if not name or (rows.get(name) is not None and rows[name].status == StepStatus.FAILED):
-            return None  # every step passed, or one failed: the record phase has finished it
-        now = timezone.now()
-        row = rows.get(name)
-        resumed = row is not None
-        if row is None:
-            row = VerificationStep.objects.create(
-                tenant=tenant, verification=verification, position=position, name=name, attempts=1, started_at=now
-            )
-        else:
-            VerificationStep.objects.filter(pk=row.pk).update(attempts=row.attempts + 1, started_at=now)
-        if verification.status == VerificationStatus.PENDING:
-            verification.status = VerificationStatus.PROCESSING
-            verification.started_at = now
-        verification.save(update_fields=["status", "started_at", "updated_at"])
-        subject = verification.subject
-        if verification.type == VerificationType.REGISTRATION and subject is not None and subject.shard is None:
-            # Chosen once, when the subject first registers, and never recomputed.
-            subject.shard = shard_for(subject.public_id, tenant.shard_count)
-            Subject.objects.filter(pk=subject.pk).update(shard=subject.shard)
-        return _pending_step(tenant, verification, name, resumed=resumed)
+    else:
+        VerificationStep.objects.filter(pk=row.pk).update(attempts=row.attempts + 1, started_at=now)
+    if verification.status == VerificationStatus.PENDING:
+        verification.status = VerificationStatus.PROCESSING
+        verification.started_at = now
+    verification.save(update_fields=["status", "started_at", "updated_at"])
+    subject = verification.subject
+    if verification.type == VerificationType.REGISTRATION and subject is not None and subject.shard is None:
+        # Chosen once, when the subject first registers, and never recomputed.
+        subject.shard = shard_for(subject.public_id, tenant.shard_count)
+        Subject.objects.filter(pk=subject.pk).update(shard=subject.shard)
+    return _pending_step(tenant, verification, name, resumed=resumed)
 
 
 def _image_member(image: VerificationImage | None) -> dict[str, Any] | None:

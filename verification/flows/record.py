@@ -18,6 +18,7 @@ from verification.flows import (
     StepAlreadyRecorded,
     StepOutcome,
 )
+from verification.flows.prepare import step_start
 from verification.models import (
     Face,
     FaceStatus,
@@ -31,46 +32,53 @@ from verification.models import (
 from vision.models import FaceCollection
 
 
-def verification_step_record(*, tenant: Tenant, step: PendingStep, outcome: StepOutcome) -> Verification:
-    """Write the step's outcome and its consequences; finish the verification on failure or after the last step.
+def verification_step_advance(*, tenant: Tenant, step: PendingStep, outcome: StepOutcome) -> PendingStep | None:
+    """Record the step's outcome and start the next step, in one short transaction: the next step's
+    ``PendingStep`` (as ``verification_step_next`` returns it), or None when the verification is finished.
 
     Raises ``StepAlreadyRecorded`` when another attempt got there first (the caller then undoes
     what this attempt did in the engine).
     """
     require_scope(tenant)
-    now = timezone.now()
     with transaction.atomic(using=scope_database()):
         verification = (
             Verification.objects.select_for_update(of=("self",)).select_related("subject").get(pk=step.verification_id)
         )
-        row = VerificationStep.objects.get(verification=verification, name=step.name)
-        if verification.is_final or row.status != StepStatus.RUNNING:
-            raise StepAlreadyRecorded(f"{verification.public_id}: step {step.name} is already recorded.")
-        row.status = StepStatus.PASSED if outcome.passed else StepStatus.FAILED
-        row.reason_code = outcome.reasons[0]["code"] if outcome.reasons else ""
-        row.result = outcome.result
-        row.finished_at = now
-        row.save(update_fields=["status", "reason_code", "result", "finished_at"])
-        details: dict[str, Any] = {}
-        if outcome.passed and step.name == "index":
-            details["faceId"] = _record_indexed_face(tenant, verification, step, outcome, now)
-        if outcome.passed and step.name == "delete_old_face":
-            details["deletedFaceIds"] = list(step.retired_face_ids)
-            Face.objects.filter(subject=verification.subject, face_id__in=step.retired_face_ids).update(
-                status=FaceStatus.DELETED, deleted_at=now
-            )
-        if outcome.matches:
-            verification.matches = _ranked_subjects(outcome.matches)
-        _record_step_event(tenant, verification, row, details)
-        flow = FLOWS[verification.type]
-        if not outcome.passed:
-            reasons = [{"code": r["code"], "step": step.name, "detail": r["detail"]} for r in outcome.reasons]
-            _finish(tenant, verification, outcome.failed_status, reasons, now)
-        elif step.name == flow[-1]:
-            _finish(tenant, verification, VerificationStatus.APPROVED, [], now)
-        else:
-            verification.save(update_fields=["matches", "updated_at"])
-    return verification
+        _record(tenant, verification, step, outcome)
+        return step_start(tenant, verification)
+
+
+def _record(tenant: Tenant, verification: Verification, step: PendingStep, outcome: StepOutcome) -> None:
+    """The step's outcome and its consequences on the locked verification, finished on failure or
+    after the last step."""
+    now = timezone.now()
+    row = VerificationStep.objects.get(verification=verification, name=step.name)
+    if verification.is_final or row.status != StepStatus.RUNNING:
+        raise StepAlreadyRecorded(f"{verification.public_id}: step {step.name} is already recorded.")
+    row.status = StepStatus.PASSED if outcome.passed else StepStatus.FAILED
+    row.reason_code = outcome.reasons[0]["code"] if outcome.reasons else ""
+    row.result = outcome.result
+    row.finished_at = now
+    row.save(update_fields=["status", "reason_code", "result", "finished_at"])
+    details: dict[str, Any] = {}
+    if outcome.passed and step.name == "index":
+        details["faceId"] = _record_indexed_face(tenant, verification, step, outcome, now)
+    if outcome.passed and step.name == "delete_old_face":
+        details["deletedFaceIds"] = list(step.retired_face_ids)
+        Face.objects.filter(subject=verification.subject, face_id__in=step.retired_face_ids).update(
+            status=FaceStatus.DELETED, deleted_at=now
+        )
+    if outcome.matches:
+        verification.matches = _ranked_subjects(outcome.matches)
+    _record_step_event(tenant, verification, row, details)
+    flow = FLOWS[verification.type]
+    if not outcome.passed:
+        reasons = [{"code": r["code"], "step": step.name, "detail": r["detail"]} for r in outcome.reasons]
+        _finish(tenant, verification, outcome.failed_status, reasons, now)
+    elif step.name == flow[-1]:
+        _finish(tenant, verification, VerificationStatus.APPROVED, [], now)
+    else:
+        verification.save(update_fields=["matches", "updated_at"])
 
 
 def _record_indexed_face(

@@ -30,11 +30,27 @@ from vision.errors import InvalidParameter, RateLimited
 from vision.gateway import Gateway
 
 
-def verification_step_run(*, tenant: Tenant, step: PendingStep) -> StepOutcome:
+class StoredImages:
+    """The uploads Verity stored for a verification, read from the tenant's storage once and kept
+    in memory for the worker's run of its steps (at most a selfie and a document)."""
+
+    def __init__(self, tenant: Tenant) -> None:
+        self.tenant = tenant
+        self._read: dict[tuple[str, str], bytes] = {}
+
+    def bytes_of(self, s3_object: Mapping[str, str]) -> bytes:
+        key = (s3_object["Bucket"], s3_object["Name"])
+        if key not in self._read:
+            self._read[key] = _read_stored(self.tenant, s3_object)
+        return self._read[key]
+
+
+def verification_step_run(*, tenant: Tenant, step: PendingStep, images: StoredImages | None = None) -> StepOutcome:
     """The step's engine work. Retryable engine failures (throttling, outages, quota) are raised for
-    the task to retry; any other engine refusal fails the verification with its code."""
+    the task to retry; any other engine refusal fails the verification with its code. ``images``
+    keeps the stored uploads read by earlier steps of the same run."""
     runner = _RUNNERS[step.name]
-    step = _with_stored_images(tenant, step)
+    step = _with_stored_images(images or StoredImages(tenant), step)
     try:
         return runner(Gateway(tenant), step)
     except (UpstreamUnavailable, RateLimited):
@@ -43,13 +59,13 @@ def verification_step_run(*, tenant: Tenant, step: PendingStep) -> StepOutcome:
         return StepOutcome.failure(error.code, error.detail, status=VerificationStatus.FAILED)
 
 
-def _with_stored_images(tenant: Tenant, step: PendingStep) -> PendingStep:
+def _with_stored_images(stored: StoredImages, step: PendingStep) -> PendingStep:
     """The step with each upload Verity stored read back from the tenant's storage, as bytes."""
     images: dict[str, Any] = {}
     for role in ("selfie", "document"):
         member = getattr(step, role)
         if member is not None and STORED in member:
-            images[role] = {"Bytes": _read_stored(tenant, member[STORED])}
+            images[role] = {"Bytes": stored.bytes_of(member[STORED])}
     return replace(step, **images) if images else step
 
 
