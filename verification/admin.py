@@ -281,12 +281,16 @@ class VerificationAdmin(TenantOwnedAdmin):
         ) or format_html("{}", "—")
 
 
+def _type_label(kind: str) -> str:
+    return str(dict(VerificationType.choices).get(kind, kind))
+
+
 def _kpi_charts(kpis: dict[str, Any]) -> list[dict[str, Any]]:
     """The KPI page's sections, each a heading and its charts (chart id, title, bars)."""
     outcomes = [
         {
             "id": kind,
-            "title": VerificationType(kind).label + "s",
+            "title": _type_label(kind) + "s",
             "bars": chart_bars((name, n) for name, n in counts.items() if name != "total"),
         }
         for kind, counts in kpis["verifications"].items()
@@ -314,7 +318,7 @@ def _kpi_charts(kpis: dict[str, Any]) -> list[dict[str, Any]]:
     similarity = [
         {
             "id": f"similarity-{row['type']}-{row['step']}",
-            "title": f"{VerificationType(row['type']).label} · {row['step']}",
+            "title": f"{_type_label(row['type'])} · {row['step']}",
             "bars": chart_bars((f"{b['from']}–{b['to']}", b["count"]) for b in row["buckets"]),
         }
         for row in kpis["similarity"]

@@ -306,19 +306,24 @@ class VerificationKpis:
     faces_deleted: int
 
     def by_type(self) -> dict[str, dict[str, int]]:
-        """Every type with every outcome, zeros included, and its total."""
+        """Every type with every outcome, zeros included, and its total (a type or status a later flow
+        adds is counted too, not dropped)."""
         counts = {kind: dict.fromkeys(KPI_OUTCOMES, 0) for kind in VerificationType.values}
         for (kind, outcome), count in self.outcomes.items():
-            counts[kind][outcome] += count
+            outcomes = counts.setdefault(kind, dict.fromkeys(KPI_OUTCOMES, 0))
+            outcomes[outcome] = outcomes.get(outcome, 0) + count
         return {kind: {**outcomes, "total": sum(outcomes.values())} for kind, outcomes in counts.items()}
 
     def duplicates(self) -> dict[str, int]:
-        """Registrations whose face was already another subject's, by what they became."""
-        found = {VerificationStatus.NEEDS_REVIEW.value: 0, VerificationStatus.REJECTED.value: 0}
+        """Verifications whose face was already another subject's, and how many of them went to review or were
+        rejected (the tenant's duplicate setting)."""
+        found = {"attempts": 0, VerificationStatus.NEEDS_REVIEW.value: 0, VerificationStatus.REJECTED.value: 0}
         for (_, status, _, code), count in self.reasons.items():
             if code == DUPLICATE_REASON:
-                found[status] = found.get(status, 0) + count
-        return {"attempts": sum(found.values()), **found}
+                found["attempts"] += count
+                if status in found:
+                    found[status] += count
+        return found
 
     def quality_failures(self) -> dict[str, int]:
         """Failed quality checks by reason code, every type together."""

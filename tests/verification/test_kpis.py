@@ -11,6 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from tenants.models import Role, Tenant
 from tenants.scope import TenantScopeError, tenant_scope
 from tests.conftest import Caller, make_caller
@@ -286,6 +287,30 @@ def test_a_bad_period_is_refused_as_a_problem(caller: Caller, query: dict[str, s
 def test_the_longest_period_is_accepted(caller: Caller) -> None:
     response = caller.client.get("/v1/kpis", {"from": "2024-01-01T00:00:00Z", "to": "2025-01-01T00:00:00Z"})
     assert response.status_code == 200  # 366 days, a leap year
+
+
+def test_a_request_is_audited_as_get_kpis_with_its_period(caller: Caller) -> None:
+    period = {"from": "2025-03-01T00:00:00Z", "to": "2025-03-31T00:00:00Z"}
+    assert caller.client.get("/v1/kpis", period).status_code == 200
+
+    with tenant_scope(caller.tenant):
+        (record,) = [event.record for event in AuditEvent.objects.filter(event_name="GetKpis")]
+    assert (record["eventSource"], record["readOnly"]) == ("verification.verity.local", True)
+    assert record["requestParameters"] == period
+
+
+def test_reasons_a_later_flow_records_are_counted_like_the_others(caller: Caller) -> None:
+    """Liveness failures, say: a further step and reason code, with nothing to change in the KPIs."""
+    liveness = _reason("liveness.failed", "liveness")
+    _verification(caller.tenant, status="rejected", reasons=liveness)
+    _verification(caller.tenant, status="rejected", reasons=liveness)
+
+    kpis = caller.client.get("/v1/kpis").json()
+
+    assert kpis["steps"] == [{"type": "registration", "step": "liveness", "count": 2}]
+    assert kpis["reasons"] == [
+        {"type": "registration", "status": "rejected", "step": "liveness", "code": "liveness.failed", "count": 2}
+    ]
 
 
 def test_a_key_whose_policy_does_not_allow_get_kpis_is_refused(db: None) -> None:
