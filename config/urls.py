@@ -21,6 +21,7 @@ from verification.api import (
 )
 from verification.documents_api import DocumentDetailView, DocumentListView
 from verification.erasure_api import ConsentWithdrawView, ErasureDetailView, ErasureListView, ErasureReceiptView
+from verification.kpis_api import KpisView
 from vision.metrics import metrics_view
 
 api_v1: list[URLPattern | URLResolver] = [
@@ -41,6 +42,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("verifications/<str:verification_id>", VerificationDetailView.as_view(), name="verification-detail"),
     path("documents", DocumentListView.as_view(), name="document-list"),
     path("documents/<str:document_id>", DocumentDetailView.as_view(), name="document-detail"),
+    path("kpis", KpisView.as_view(), name="kpis"),
     path("", include("audit.urls")),
     path("", include("moderation.urls")),
     path("schema", SpectacularAPIView.as_view(), name="schema"),

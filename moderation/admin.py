@@ -39,7 +39,7 @@ from moderation.services.reviews import review_task_claim, review_task_decide
 from moderation.stats_api import DEFAULT_PERIOD, review_sla, stats_document
 from moderation.taxonomy import TAXONOMY_VERSION
 from tenants.admin import TenantOwnedAdmin, TenantOwnedForm
-from tenants.admin_site import domain_errors_as_form_errors
+from tenants.admin_site import chart_bars, domain_errors_as_form_errors
 from tenants.models import Role, Tenant
 from tenants.scope import TenantScopeError, current_tenant_id
 
@@ -144,24 +144,17 @@ class ModerationResultAdmin(TenantOwnedAdmin):
             "opts": self.opts,
             "title": "Moderation statistics",
             "stats": document,
-            "outcome_bars": _bars(document["outcomes"].items()),
-            "decision_bars": _bars(
+            "outcome_bars": chart_bars(document["outcomes"].items()),
+            "decision_bars": chart_bars(
                 (f"{row['category'] or 'none'} · {row['decision']}", row["count"]) for row in document["decisions"]
             ),
-            "review_bars": _bars(
+            "review_bars": chart_bars(
                 (f"{row['category']} · {verdict}", row[verdict])
                 for row in document["reviews"]
                 for verdict in ("approved", "rejected")
             ),
         }
         return TemplateResponse(request, "admin/moderation/stats.html", context)
-
-
-def _bars(rows: Any) -> list[dict[str, Any]]:
-    """Label, value and width (percent of the largest) of each bar of a chart."""
-    rows = list(rows)
-    largest = max((value for _, value in rows), default=0) or 1
-    return [{"label": label, "value": value, "width": round(100 * value / largest, 1)} for label, value in rows]
 
 
 def _labels_html(labels: list[dict[str, Any]]) -> SafeString:

@@ -8,7 +8,7 @@ message (messages travel in cookies and sessions).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -56,6 +56,13 @@ def domain_errors_as_form_errors() -> Iterator[None]:
         yield
     except DomainError as exc:
         raise ValidationError(exc.detail, code=exc.code) from exc
+
+
+def chart_bars(rows: Iterable[tuple[str, int]]) -> list[dict[str, Any]]:
+    """Label, value and width (percent of the largest) of each bar of a chart (admin/verity/bar_chart.html)."""
+    rows = list(rows)
+    largest = max((value for _, value in rows), default=0) or 1
+    return [{"label": label, "value": value, "width": round(100 * value / largest, 1)} for label, value in rows]
 
 
 def show_once(request: HttpRequest, shown: ShownOnce) -> None:

@@ -16,7 +16,7 @@ from tenants.models import Membership, Role, Tenant
 from tenants.provisioning import tenant_create
 from tenants.scope import platform_scope, tenant_scope
 from tenants.services import IssuedKey, apikey_create
-from verification.models import Face, Subject
+from verification.models import Face, Subject, Verification, VerificationStep
 from vision.models import FaceCollection, collection_name
 
 T = TypeVar("T")
@@ -159,6 +159,29 @@ class FaceFactory(TenantOwnedFactory):
     collection = factory.SubFactory(FaceCollectionFactory, tenant=factory.SelfAttribute("..tenant"))
     face_id = factory.Faker("uuid4")
     face_model_version = "7.0"
+
+
+class VerificationFactory(TenantOwnedFactory):
+    """A verification as a worker leaves it (no engine call): give ``status``, ``reasons``, ``created_at``."""
+
+    class Meta:
+        model = Verification
+
+    type = "registration"
+    status = "approved"
+
+
+class VerificationStepFactory(TenantOwnedFactory):
+    """One recorded step of a verification, e.g. ``name="compare", result={"similarity": 97.5}``."""
+
+    class Meta:
+        model = VerificationStep
+
+    verification = factory.SubFactory(VerificationFactory, tenant=factory.SelfAttribute("..tenant"))
+    position = factory.Sequence(lambda n: n)
+    name = "compare"
+    status = "passed"
+    attempts = 1
 
 
 def with_kms_key(tenant: Tenant) -> Tenant:

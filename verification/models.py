@@ -121,7 +121,13 @@ class Face(TenantOwnedModel):
             ),
             models.UniqueConstraint(fields=["collection", "face_id"], name="face_unique_in_collection"),
         ]
-        indexes = [models.Index(fields=["tenant", "face_id"])]
+        indexes = [
+            models.Index(fields=["tenant", "face_id"]),
+            # The KPIs count faces indexed, replaced and deleted in a period.
+            models.Index(fields=["tenant", "created_at"]),
+            models.Index(fields=["tenant", "retired_at"]),
+            models.Index(fields=["tenant", "deleted_at"]),
+        ]
 
     def __str__(self) -> str:
         return self.face_id
@@ -256,6 +262,8 @@ class DuplicateAction(models.TextChoices):
 
 
 MAX_BIOMETRIC_RETENTION_DAYS = 3 * 365  # BIPA: biometric data is destroyed within three years of the last interaction
+DEFAULT_ABANDONED_AFTER_HOURS = 24
+MAX_ABANDONED_AFTER_HOURS = 30 * 24
 
 
 class VerificationSettings(TenantOwnedModel):
@@ -281,6 +289,14 @@ class VerificationSettings(TenantOwnedModel):
         help_text=(
             "Images a verification named in your storage (S3 references) are deleted this many days after "
             "it finished; a subject's reference image is kept with its face."
+        ),
+    )
+    abandoned_after_hours = models.PositiveIntegerField(
+        default=DEFAULT_ABANDONED_AFTER_HOURS,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_ABANDONED_AFTER_HOURS)],
+        help_text=(
+            "In the KPIs, a verification still pending or processing this many hours after it was "
+            "created counts as abandoned (1 to 720 hours)."
         ),
     )
     updated_at = models.DateTimeField(auto_now=True)

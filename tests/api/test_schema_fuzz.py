@@ -63,8 +63,9 @@ def live_url(db: None) -> Iterator[str]:
 # Rules between fields that JSON Schema cannot state: an export's range is whole UTC hours,
 # start before end, at most 366 days (400 invalid_export_range, documented on the fields); a
 # moderation policy's review_at <= reject_at per category of taxonomy 7; an image's bytes must be
-# a real JPEG/PNG and an S3 reference must name the tenant's own bucket; statistics' from is before
-# their to (400 invalid_period) (documented per operation).
+# a real JPEG/PNG and an S3 reference must name the tenant's own bucket; statistics' and KPIs' from
+# is before their to (400 invalid_period), KPIs over at most 366 days (400 period_too_long)
+# (documented per operation).
 _RANGE_RULES = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
 _CROSS_FIELD_RULES = [
     ("/v1/audit/exports", "POST"),
@@ -72,6 +73,7 @@ _CROSS_FIELD_RULES = [
     ("/v1/moderation/images", "POST"),
     ("/v1/moderation/videos", "POST"),
     ("/v1/moderation/stats", "GET"),
+    ("/v1/kpis", "GET"),
 ]
 
 

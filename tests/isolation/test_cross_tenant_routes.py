@@ -40,6 +40,7 @@ from tests.factories import (
     FaceFactory,
     MembershipFactory,
     SubjectFactory,
+    VerificationFactory,
     as_edge,
     issue_key,
     with_key_and_bucket,
@@ -321,6 +322,19 @@ def moderation_stats_case(alice: Caller, bob: Caller) -> None:
     assert (bobs["decisions"], bobs["queue"]["open"]) == ([], 0)
 
 
+def kpis_case(alice: Caller, bob: Caller) -> None:
+    """Alice's verifications and faces are in her KPIs, never in Bob's."""
+    VerificationFactory(tenant=alice.tenant, status="rejected", reasons=[{"code": "quality.pose", "step": "quality"}])
+    FaceFactory(tenant=alice.tenant)
+    alices = alice.client.get("/v1/kpis").json()
+    assert (alices["verifications"]["registration"]["rejected"], alices["faces"]["indexed"]) == (1, 1)
+    bobs = bob.client.get("/v1/kpis").json()
+    assert {kind: outcomes["total"] for kind, outcomes in bobs["verifications"].items()} == dict.fromkeys(
+        bobs["verifications"], 0
+    )
+    assert (bobs["reasons"], bobs["quality_failures"], bobs["faces"]["indexed"]) == ([], [], 0)
+
+
 def _review_task(tenant: Tenant) -> ReviewTask:
     result = _moderation_result(tenant)
     with tenant_scope(tenant):
@@ -388,6 +402,7 @@ API_CASES: dict[str, ApiCase] = {
     "audit-export-detail": audit_export_detail_case,
     "document-list": document_list_case,
     "document-detail": document_detail_case,
+    "kpis": kpis_case,
     "moderation-policy": moderation_policy_case,
     "moderation-image-list": moderation_list_case("images"),
     "moderation-image-detail": moderation_detail_case("images"),

@@ -21,11 +21,12 @@ def _codes_in(module: str) -> set[str]:
 
 
 def test_every_code_the_app_raises_or_records_is_documented() -> None:
-    codes = _codes_in("services.py") | _codes_in("tasks.py")
+    codes = _codes_in("services.py") | _codes_in("tasks.py") | _codes_in("selectors.py")
     codes |= {
         code for module in ("__init__.py", "prepare.py", "run.py", "record.py") for code in _codes_in(f"flows/{module}")
     }
     codes |= {cls.code for cls in vars(errors).values() if isinstance(cls, type) and cls.__module__ == errors.__name__}
     codes.add("database_unavailable")  # tasks.py: what a lost database connection fails a verification with
     assert {"consent_required", "quality.sunglasses", "duplicate.found", "timeout", "auth.no_match"} <= codes
+    assert {"invalid_period", "period_too_long"} <= codes
     assert sorted(code for code in codes if f"`{code}`" not in DOC) == []
