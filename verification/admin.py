@@ -334,8 +334,21 @@ def _kpi_charts(kpis: dict[str, Any]) -> list[dict[str, Any]]:
 
 @admin.register(VerificationSettings)
 class VerificationSettingsAdmin(TenantOwnedAdmin):
-    list_display = ["__str__", "duplicate_action", "biometric_retention_days", "abandoned_after_hours", "updated_at"]
-    fields = ["duplicate_action", "biometric_retention_days", "abandoned_after_hours", "next_retention_purge"]
+    list_display = [
+        "__str__",
+        "duplicate_action",
+        "biometric_retention_days",
+        "image_retention_days",
+        "abandoned_after_hours",
+        "updated_at",
+    ]
+    fields = [
+        "duplicate_action",
+        "biometric_retention_days",
+        "image_retention_days",
+        "abandoned_after_hours",
+        "next_retention_purge",
+    ]
     readonly_fields = ["next_retention_purge"]
 
     @admin.display(description="next retention purge")

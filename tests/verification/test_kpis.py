@@ -375,7 +375,12 @@ def test_the_admin_page_charts_a_chosen_period(caller: Caller) -> None:
 @pytest.mark.parametrize(("hours", "accepted"), [(1, True), (720, True), (0, False), (721, False)])
 def test_a_tenant_admin_sets_the_abandonment_timeout_within_limits(caller: Caller, hours: int, accepted: bool) -> None:
     admin = _signed_in(MembershipFactory(tenant=caller.tenant, role=Role.TENANT_ADMIN).user)
-    form = {"duplicate_action": "needs_review", "biometric_retention_days": 1095, "abandoned_after_hours": hours}
+    form = {
+        "duplicate_action": "needs_review",
+        "biometric_retention_days": 1095,
+        "image_retention_days": 30,
+        "abandoned_after_hours": hours,
+    }
 
     response = admin.post("/admin/verification/verificationsettings/add/", form)
 

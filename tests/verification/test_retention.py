@@ -8,12 +8,15 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from config.aws import aws_client
+from tenants.models import Role
 from tenants.scope import tenant_scope
 from tests.conftest import Caller
+from tests.factories import MembershipFactory
 from tests.verification.conftest import faces_in_engine, in_scope, new_subject, photo, stored_image, verify
 from verification import tasks
 from verification.erasure import stores
@@ -240,3 +243,23 @@ def test_images_of_verifications_finished_past_the_limit_are_deleted_but_a_refer
     assert all(image["sha256"] is not None for image in images[login["id"]])
     event = in_scope(verifier, lambda: AuditEvent.objects.get(event_name="PurgeVerificationImages"))
     assert event.record["serviceEventDetails"]["objects"] == 2
+
+
+@pytest.mark.parametrize(("days", "accepted"), [(1, True), (1095, True), (0, False), (1096, False)])
+def test_a_tenant_admin_sets_the_image_retention_in_the_admin_within_limits(
+    caller: Caller, days: int, accepted: bool
+) -> None:
+    admin = Client()
+    admin.force_login(MembershipFactory(tenant=caller.tenant, role=Role.TENANT_ADMIN).user)
+    form = {
+        "duplicate_action": "needs_review",
+        "biometric_retention_days": 1095,
+        "image_retention_days": days,
+        "abandoned_after_hours": 24,
+    }
+
+    response = admin.post("/admin/verification/verificationsettings/add/", form)
+
+    saved = in_scope(caller, lambda: list(VerificationSettings.objects.values_list("image_retention_days", flat=True)))
+    assert saved == ([days] if accepted else [])
+    assert response.status_code == (302 if accepted else 200)
