@@ -20,11 +20,12 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from tenants.admin import TenantOwnedAdmin
-from tenants.admin_site import chart_bars, domain_errors_as_form_errors
 from tenants.models import Role, Tenant
 from tenants.scope import TenantScopeError, current_tenant_id
 from verification.consents import consent_register_write
 from verification.erasure.retention import retention_preview
+from verification.kpis import verification_kpis
+from verification.kpis_admin import KpiPeriodForm, kpi_charts
 from verification.kpis_api import DEFAULT_PERIOD, kpis_document
 from verification.models import (
     ERASURE_STORES,
@@ -35,9 +36,7 @@ from verification.models import (
     Verification,
     VerificationSettings,
     VerificationStep,
-    VerificationType,
 )
-from verification.selectors import kpi_period_check, verification_kpis
 
 
 @admin.register(Subject)
@@ -192,26 +191,6 @@ class StepInline(admin.TabularInline):  # type: ignore[type-arg]
         return False
 
 
-class KpiPeriodForm(forms.Form):
-    """The KPI page's period: whole UTC days, both inclusive (the API's [from, to) is their midnights)."""
-
-    start = forms.DateField(label="From (UTC, inclusive)", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To (UTC, inclusive)", widget=forms.DateInput(attrs={"type": "date"}))
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if cleaned.get("start") and cleaned.get("end"):
-            start, end = self.period_of(cleaned)
-            with domain_errors_as_form_errors():
-                kpi_period_check(start=start, end=end)
-        return cleaned
-
-    @staticmethod
-    def period_of(cleaned: dict[str, Any]) -> tuple[datetime, datetime]:
-        start = datetime.combine(cleaned["start"], time.min, tzinfo=UTC)
-        return start, datetime.combine(cleaned["end"], time.min, tzinfo=UTC) + timedelta(days=1)
-
-
 @admin.register(Verification)
 class VerificationAdmin(TenantOwnedAdmin):
     read_only = True
@@ -265,7 +244,7 @@ class VerificationAdmin(TenantOwnedAdmin):
             return TemplateResponse(request, "admin/verification/kpis.html", context)
         start, end = KpiPeriodForm.period_of(form.cleaned_data if form.is_bound else initial)
         document = kpis_document(verification_kpis(start=start, end=end, now=timezone.now()))
-        context |= {"kpis": document, "sections": _kpi_charts(document)}
+        context |= {"kpis": document, "sections": kpi_charts(document)}
         return TemplateResponse(request, "admin/verification/kpis.html", context)
 
     @admin.display(description="reasons")
@@ -279,57 +258,6 @@ class VerificationAdmin(TenantOwnedAdmin):
         return format_html_join(
             "\n", "<div>{} — {}</div>", ((m["subject_id"], m["similarity"]) for m in obj.matches)
         ) or format_html("{}", "—")
-
-
-def _type_label(kind: str) -> str:
-    return str(dict(VerificationType.choices).get(kind, kind))
-
-
-def _kpi_charts(kpis: dict[str, Any]) -> list[dict[str, Any]]:
-    """The KPI page's sections, each a heading and its charts (chart id, title, bars)."""
-    outcomes = [
-        {
-            "id": kind,
-            "title": _type_label(kind) + "s",
-            "bars": chart_bars((name, n) for name, n in counts.items() if name != "total"),
-        }
-        for kind, counts in kpis["verifications"].items()
-    ]
-    unapproved = [
-        {
-            "id": "steps",
-            "title": "By step",
-            "bars": chart_bars((f"{row['type']} · {row['step'] or '—'}", row["count"]) for row in kpis["steps"]),
-        },
-        {
-            "id": "reasons",
-            "title": "By reason",
-            "bars": chart_bars(
-                (f"{row['type']} · {row['code']} · {row['status']}", row["count"]) for row in kpis["reasons"]
-            ),
-        },
-        {"id": "duplicates", "title": "Duplicate attempts", "bars": chart_bars(kpis["duplicates"].items())},
-        {
-            "id": "quality",
-            "title": "Quality failures by reason",
-            "bars": chart_bars((row["code"], row["count"]) for row in kpis["quality_failures"]),
-        },
-    ]
-    similarity = [
-        {
-            "id": f"similarity-{row['type']}-{row['step']}",
-            "title": f"{_type_label(row['type'])} · {row['step']}",
-            "bars": chart_bars((f"{b['from']}–{b['to']}", b["count"]) for b in row["buckets"]),
-        }
-        for row in kpis["similarity"]
-    ]
-    faces = [{"id": "faces", "title": "Faces", "bars": chart_bars(kpis["faces"].items())}]
-    return [
-        {"heading": "Verifications by outcome", "charts": outcomes},
-        {"heading": "Verifications not approved", "charts": unapproved},
-        {"heading": "Similarity", "charts": similarity},
-        {"heading": "Faces indexed, updated and deleted", "charts": faces},
-    ]
 
 
 @admin.register(VerificationSettings)

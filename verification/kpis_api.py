@@ -17,14 +17,14 @@ from rest_framework.response import Response
 
 from audit.redaction import KEEP, register_action
 from config.api.views import ApiView
-from verification.models import VerificationType
-from verification.selectors import (
+from verification.kpis import (
     KPI_MAX_PERIOD,
     KPI_OUTCOMES,
     SIMILARITY_EDGES,
     VerificationKpis,
     verification_kpis,
 )
+from verification.models import VerificationType
 
 GET_KPIS = register_action("verification:GetKpis", request={"from": KEEP, "to": KEEP})
 DEFAULT_PERIOD = timedelta(days=30)

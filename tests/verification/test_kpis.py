@@ -23,8 +23,8 @@ from tests.factories import (
     VerificationFactory,
     VerificationStepFactory,
 )
+from verification.kpis import verification_kpis
 from verification.models import VerificationSettings
-from verification.selectors import verification_kpis
 
 pytestmark = pytest.mark.django_db
 
