@@ -23,6 +23,7 @@ from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 
 from audit.storage import download_link
+from config.api.serializers import DEFAULT_REPORT_PERIOD
 from config.errors import DomainError
 from moderation.models import (
     Decision,
@@ -36,7 +37,7 @@ from moderation.policies import default_rules, validate_rules
 from moderation.selectors import moderation_stats, policy_get
 from moderation.services.policies import policy_put
 from moderation.services.reviews import review_task_claim, review_task_decide
-from moderation.stats_api import DEFAULT_PERIOD, review_sla, stats_document
+from moderation.stats_api import review_sla, stats_document
 from moderation.taxonomy import TAXONOMY_VERSION
 from tenants.admin import TenantOwnedAdmin, TenantOwnedForm
 from tenants.admin_site import chart_bars, domain_errors_as_form_errors
@@ -137,7 +138,7 @@ class ModerationResultAdmin(TenantOwnedAdmin):
         except TenantScopeError as exc:  # an operator: statistics are a tenant's
             raise PermissionDenied from exc
         now = timezone.now()
-        stats = moderation_stats(start=now - DEFAULT_PERIOD, end=now, now=now, sla=review_sla())
+        stats = moderation_stats(start=now - DEFAULT_REPORT_PERIOD, end=now, now=now, sla=review_sla())
         document = stats_document(stats)
         context = {
             **self.admin_site.each_context(request),

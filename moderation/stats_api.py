@@ -16,12 +16,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from audit.redaction import KEEP, register_action
+from config.api.serializers import PeriodOutput, PeriodQuery
 from config.api.views import ApiView
 from config.errors import InvalidInput
 from moderation.selectors import ModerationStats, moderation_stats
 
 GET_STATS = register_action("moderation:GetModerationStats", request={"from": KEEP, "to": KEEP})
-DEFAULT_PERIOD = timedelta(days=30)
 
 
 def review_sla() -> timedelta:
@@ -77,42 +77,26 @@ class _Reviews(serializers.Serializer[Any]):
     )
 
 
-class StatsOutput(serializers.Serializer[Any]):
-    from_ = serializers.DateTimeField()
-    to = serializers.DateTimeField()
+class StatsOutput(PeriodOutput):
     outcomes = serializers.DictField(child=serializers.IntegerField(), help_text="approve, review, reject, failed.")
     decisions = _Count(many=True)
     queue = _Queue(help_text="The queue now, whatever the period.")
     reviews = _Reviews(many=True, help_text="Tasks decided in the period, by driving category.")
 
-    def get_fields(self) -> dict[str, Any]:
-        fields = super().get_fields()
-        fields["from"] = fields.pop("from_")  # ``from`` is a Python keyword
-        return fields
-
 
 class StatsView(ApiView):
     policy_actions = {"GET": GET_STATS}
 
-    class Query(serializers.Serializer[Any]):
-        def get_fields(self) -> dict[str, Any]:
-            return {
-                "from": serializers.DateTimeField(required=False, help_text="Inclusive; default: 30 days before to."),
-                "to": serializers.DateTimeField(required=False, help_text="Exclusive; default: now."),
-            }
-
     @extend_schema(
         operation_id="moderation_stats",
-        parameters=[Query],
+        parameters=[PeriodQuery],
         responses={200: StatsOutput},
         description="Decisions by category and outcome, the review queue, reviewer agreement. "
         "Errors: 400 `validation_error`, `invalid_period` (from is not before to).",
     )
     def get(self, request: Request) -> Response:
-        query = self.validated_query(self.Query, request)
         now = timezone.now()
-        end = query.get("to") or now
-        start = query.get("from") or end - DEFAULT_PERIOD
+        start, end = PeriodQuery.period(self.validated_query(PeriodQuery, request), now)
         if start >= end:
             raise InvalidInput("from must be before to.", code="invalid_period")
         stats = moderation_stats(start=start, end=end, now=now, sla=review_sla())

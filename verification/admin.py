@@ -19,6 +19,7 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from config.api.serializers import DEFAULT_REPORT_PERIOD
 from tenants.admin import TenantOwnedAdmin
 from tenants.models import Role, Tenant
 from tenants.scope import TenantScopeError, current_tenant_id
@@ -26,7 +27,7 @@ from verification.consents import consent_register_write
 from verification.erasure.retention import retention_preview
 from verification.kpis import verification_kpis
 from verification.kpis_admin import KpiPeriodForm, kpi_charts
-from verification.kpis_api import DEFAULT_PERIOD, kpis_document
+from verification.kpis_api import kpis_document
 from verification.models import (
     ERASURE_STORES,
     Consent,
@@ -232,7 +233,7 @@ class VerificationAdmin(TenantOwnedAdmin):
         except TenantScopeError as exc:  # an operator: KPIs are a tenant's
             raise PermissionDenied from exc
         today = timezone.now().date()
-        initial = {"start": today - DEFAULT_PERIOD + timedelta(days=1), "end": today}
+        initial = {"start": today - DEFAULT_REPORT_PERIOD + timedelta(days=1), "end": today}
         form = KpiPeriodForm(request.GET if request.GET else None, initial=initial)
         context = {
             **self.admin_site.each_context(request),

@@ -5,7 +5,6 @@ GET /v1/kpis?from=&to=    verification:GetKpis
 
 from __future__ import annotations
 
-from datetime import timedelta
 from itertools import pairwise
 from typing import Any
 
@@ -16,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from audit.redaction import KEEP, register_action
+from config.api.serializers import PeriodOutput, PeriodQuery
 from config.api.views import ApiView
 from verification.kpis import (
     KPI_MAX_PERIOD,
@@ -27,7 +27,6 @@ from verification.kpis import (
 from verification.models import VerificationType
 
 GET_KPIS = register_action("verification:GetKpis", request={"from": KEEP, "to": KEEP})
-DEFAULT_PERIOD = timedelta(days=30)
 
 
 def kpis_document(kpis: VerificationKpis) -> dict[str, Any]:
@@ -104,11 +103,6 @@ class _Bucket(serializers.Serializer[Any]):
     to = serializers.IntegerField(help_text="Exclusive, but for the last bucket, which includes 100.")
     count = serializers.IntegerField()
 
-    def get_fields(self) -> dict[str, Any]:
-        fields = super().get_fields()
-        fields["from"] = fields.pop("from_")  # ``from`` is a Python keyword
-        return fields
-
 
 class _Similarity(serializers.Serializer[Any]):
     type = serializers.CharField()
@@ -122,9 +116,7 @@ class _Faces(serializers.Serializer[Any]):
     deleted = serializers.IntegerField()
 
 
-class KpisOutput(serializers.Serializer[Any]):
-    from_ = serializers.DateTimeField()
-    to = serializers.DateTimeField()
+class KpisOutput(PeriodOutput):
     abandoned_after_hours = serializers.IntegerField()
     verifications = _Verifications(help_text="Verifications created in the period, by type and outcome.")
     steps = _Step(many=True, help_text="Verifications that ended unapproved, by the step they ended at.")
@@ -134,27 +126,13 @@ class KpisOutput(serializers.Serializer[Any]):
     similarity = _Similarity(many=True, help_text="Similarities recorded by the steps that compare faces.")
     faces = _Faces(help_text="Faces indexed, replaced and deleted in the period, whichever flow did it.")
 
-    def get_fields(self) -> dict[str, Any]:
-        fields = super().get_fields()
-        fields["from"] = fields.pop("from_")  # ``from`` is a Python keyword
-        return fields
-
 
 class KpisView(ApiView):
     policy_actions = {"GET": GET_KPIS}
 
-    class Query(serializers.Serializer[Any]):
-        def get_fields(self) -> dict[str, Any]:
-            return {
-                "from": serializers.DateTimeField(
-                    required=False, help_text="ISO 8601, inclusive; default: 30 days before to."
-                ),
-                "to": serializers.DateTimeField(required=False, help_text="ISO 8601, exclusive; default: now."),
-            }
-
     @extend_schema(
         operation_id="kpis",
-        parameters=[Query],
+        parameters=[PeriodQuery],
         responses={200: KpisOutput},
         description="Verifications created in [from, to) by type and outcome (abandoned: still unfinished "
         "abandoned_after_hours after creation), by the step and reason they ended at, duplicate attempts, "
@@ -163,8 +141,6 @@ class KpisView(ApiView):
         f"{KPI_MAX_PERIOD.days} days).",
     )
     def get(self, request: Request) -> Response:
-        query = self.validated_query(self.Query, request)
         now = timezone.now()
-        end = query.get("to") or now
-        start = query.get("from") or end - DEFAULT_PERIOD
+        start, end = PeriodQuery.period(self.validated_query(PeriodQuery, request), now)
         return Response(kpis_document(verification_kpis(start=start, end=end, now=now)))

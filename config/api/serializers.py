@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import datetime, timedelta
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
@@ -97,3 +98,36 @@ class S3ObjectInput(StrictInputSerializer):
         if checked.get("version"):
             engine["Version"] = checked["version"]
         return engine
+
+
+DEFAULT_REPORT_PERIOD = timedelta(days=30)
+
+
+class PeriodQuery(serializers.Serializer[Any]):
+    """``?from=&to=`` of a report over a period (ISO 8601; from inclusive, to exclusive)."""
+
+    def get_fields(self) -> dict[str, Any]:
+        return {  # ``from`` is a Python keyword: the fields are named here
+            "from": serializers.DateTimeField(
+                required=False, help_text="ISO 8601, inclusive; default: 30 days before to."
+            ),
+            "to": serializers.DateTimeField(required=False, help_text="ISO 8601, exclusive; default: now."),
+        }
+
+    @staticmethod
+    def period(query: dict[str, Any], now: datetime) -> tuple[datetime, datetime]:
+        """(from, to) of a validated query: to defaults to now, from to 30 days before to."""
+        end = query.get("to") or now
+        return query.get("from") or end - DEFAULT_REPORT_PERIOD, end
+
+
+class PeriodOutput(serializers.Serializer[Any]):
+    """A report's period, ``from`` and ``to``; a report's output serializer extends it."""
+
+    from_ = serializers.DateTimeField()
+    to = serializers.DateTimeField()
+
+    def get_fields(self) -> dict[str, Any]:
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")  # ``from`` is a Python keyword
+        return fields
