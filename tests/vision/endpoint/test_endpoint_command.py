@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -17,11 +18,13 @@ import pytest
 from django.conf import settings
 
 from tests.vision.endpoint.endpoint_helpers import ENDPOINT_TESTS, SECRET, photo, rekognition_client
+from vision.local.management.commands import rekognition_local
 
 pytestmark = ENDPOINT_TESTS
 
 PROJECT = Path(__file__).resolve().parents[3]
 ACCESS_KEY = "AKIACOMMAND" + uuid.uuid4().hex[:9].upper()
+_SERVING: dict[str, subprocess.Popen[bytes]] = {}  # endpoint URL → gunicorn's arbiter (the exec'd process)
 
 
 # Socket activation, as systemd does it: the listening socket becomes fd 3 and LISTEN_PID names
@@ -75,8 +78,11 @@ def command_endpoint() -> Iterator[str]:
             except OSError:
                 time.sleep(0.2)
         assert process.poll() is None, "rekognition_local exited"
-        yield f"http://127.0.0.1:{port}"
+        url = f"http://127.0.0.1:{port}"
+        _SERVING[url] = process
+        yield url
     finally:
+        _SERVING.pop(f"http://127.0.0.1:{port}", None)
         process.terminate()
         process.wait(timeout=30)
         listener.close()
@@ -104,3 +110,48 @@ def test_the_command_refuses_to_serve_without_configured_credentials() -> None:
     )
     assert completed.returncode != 0
     assert "VERITY_LOCAL_REKOGNITION_CREDENTIALS" in completed.stderr
+
+
+def test_ctrl_c_stops_the_endpoint_and_its_worker_at_once(command_endpoint: str) -> None:
+    client = rekognition_client(command_endpoint, ACCESS_KEY)
+    client.detect_faces(Image={"Bytes": photo("person_a_1")})  # the models at work, a kept-alive connection
+    master = _SERVING[command_endpoint]
+    [worker] = _children(master.pid)
+
+    for pid in (master.pid, worker):  # as Ctrl-C in a terminal: every process of the foreground group
+        os.kill(pid, signal.SIGINT)
+
+    # Left to gunicorn, a worker holding the models now and then hung until the graceful timeout (10 s).
+    assert master.wait(timeout=8) == 0
+    with pytest.raises(ProcessLookupError):
+        os.kill(worker, 0)
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux's /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.parametrize(("leaving", "status"), [(SystemExit(3), 3), (SystemExit(0), 0), (None, 0)])
+def test_a_worker_ends_with_the_status_it_was_leaving_with(
+    monkeypatch: pytest.MonkeyPatch, leaving: SystemExit | None, status: int
+) -> None:
+    ended: list[int] = []
+    monkeypatch.setattr(rekognition_local.os, "_exit", ended.append)
+    try:
+        try:
+            if leaving is not None:
+                raise leaving
+        finally:
+            rekognition_local._exit_now(None, None)
+    except SystemExit:
+        pass
+    assert ended == [status]
