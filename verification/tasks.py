@@ -216,7 +216,7 @@ def reconcile_collections() -> int:
 
 # --- Batch indexing ---------------------------------------------------------------------------------
 
-BATCH_LEASE_SECONDS = 20
+BATCH_LEASE_SECONDS = 10
 BATCH_ITEM_ATTEMPTS = 5
 # A batch worker may wait this long for a token of the tenant's quota (the web waits 2 s).
 BATCH_TOKEN_WAIT_SECONDS = 30.0
