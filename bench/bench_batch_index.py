@@ -149,7 +149,7 @@ def main() -> None:
     parser.add_argument("--quota", type=int, default=5, help="the tenant's IndexFaces quota, per second")
     parser.add_argument("--throttle", type=float, default=0.1, help="share of IndexFaces the endpoint throttles")
     parser.add_argument("--kill-at", type=float, default=0.4, help="kill -9 the worker at this share indexed; 0: never")
-    parser.add_argument("--threads", type=int, default=4, help="VERITY_BATCH_THREADS of the worker")
+    parser.add_argument("--threads", type=int, default=8, help="VERITY_BATCH_THREADS of the worker")
     args = parser.parse_args()
 
     run_dir = ROOT / "var" / "bench-batch"

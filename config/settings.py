@@ -284,7 +284,7 @@ VERITY_VERIFICATION_TIMEOUT = env.int("VERITY_VERIFICATION_TIMEOUT", default=900
 # Batch index jobs (docs/verification.md): a task runs a job for one slice, then enqueues the next;
 # within a slice this many threads index items, all paced by the tenant's IndexFaces quota.
 VERITY_BATCH_SLICE_SECONDS = env.int("VERITY_BATCH_SLICE_SECONDS", default=120)
-VERITY_BATCH_THREADS = env.int("VERITY_BATCH_THREADS", default=4)
+VERITY_BATCH_THREADS = env.int("VERITY_BATCH_THREADS", default=8)
 
 # AWS: boto3 reads AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> itself; `make run` points them
 # at moto_server when no credentials are configured. Nothing here builds a client.

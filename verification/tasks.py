@@ -221,6 +221,8 @@ BATCH_ITEM_ATTEMPTS = 5
 # A batch worker may wait this long for a token of the tenant's quota (the web waits 2 s).
 BATCH_TOKEN_WAIT_SECONDS = 30.0
 BATCH_MAX_RETRIES = 20
+# How many times a task finding the job's lease held looks again once it has lapsed.
+BATCH_LEASE_LOOKS = 3
 _ENGINE_RETRYABLE = (UpstreamUnavailable, RateLimited)
 
 
@@ -247,8 +249,11 @@ def run_batch_index_job(self: object, tenant_id: int, job_id: int) -> str:
     if job is None:
         if remaining <= 0:
             return "finished"
+        if retries >= BATCH_LEASE_LOOKS:
+            # Renewed every time we looked: its runner is alive and enqueues the job's next slice itself.
+            return "held"
         # Someone else's lease: a live runner, or one that died (then it lapses soon).
-        raise self.retry(countdown=remaining + random.uniform(0.5, 2.0), max_retries=None)  # type: ignore[attr-defined]  # noqa: S311
+        raise self.retry(countdown=remaining + random.uniform(0.5, 2.0))  # type: ignore[attr-defined]  # noqa: S311
     try:
         more = BatchRunner(tenant, job_id, token).run_slice()
     except _RETRYABLE as error:

@@ -215,6 +215,9 @@ def test_an_item_whose_index_answer_was_lost_is_adopted_not_indexed_twice(
     lost: list[str] = []
 
     def answer_lost(self: Gateway, operation: str, /, **params: Any) -> dict[str, Any]:
+        if operation == "SearchFacesByImage":
+            # Every match at 99+ is asked for: the same photo indexed for other subjects must not crowd ours out.
+            assert params["MaxFaces"] == batch_items.ADOPT_MAX_FACES == 4096
         answer = spied(self, operation, **params)
         if operation == "IndexFaces" and not lost:
             lost.append(answer["FaceRecords"][0]["Face"]["FaceId"])  # indexed by the engine; the answer never came
@@ -378,3 +381,25 @@ def test_another_tenants_job_is_not_found(verifier: Caller, caller: Caller, batc
         answer = caller.client.get(path)
         assert (answer.status_code, answer.json()["code"]) == (404, "not_found")
     assert caller.client.get("/v1/batch-index-jobs").json()["results"] == []
+
+
+def test_a_second_delivery_leaves_a_job_whose_runner_keeps_its_lease(verifier: Caller, batch: Batch) -> None:
+    keys = photos(verifier, "person_a_1")
+    body = {"manifest": manifest(verifier, f"held,{keys['person_a_1']},f\n"), "consent": TERMS}
+    created = verifier.client.post("/v1/batch-index-jobs", body, format="json").json()  # not run: no batch() block
+    in_scope(
+        verifier,
+        lambda: BatchIndexJob.objects.update(lease_token="alive", lease_until=timezone.now() + timedelta(minutes=5)),
+    )
+
+    args = (verifier.tenant.pk, created_id(verifier, created["id"]))
+
+    # Celery applies the retries too: it looked again BATCH_LEASE_LOOKS times, found the lease
+    # renewed each time, and left the job to its live runner.
+    assert run_batch_index_job.apply(args=args).get() == "held"
+    job = verifier.client.get(f"/v1/batch-index-jobs/{created['id']}").json()
+    assert (job["status"], job["counts"]["total"]) == ("pending", 0)
+
+
+def created_id(caller: Caller, public_id: str) -> int:
+    return int(in_scope(caller, lambda: BatchIndexJob.objects.get(public_id=public_id).pk))
