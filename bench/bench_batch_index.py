@@ -12,8 +12,9 @@ handler, no compensation: kill -9) and a new worker is started at once.
 
 Reported (printed, not asserted):
 - the sustained rate of IndexFaces tokens the job spent (every attempt, the throttled ones too:
-  from the audit log's ``attempts``) and of items indexed, each as % of the quota, over the whole
-  indexing span and over the span without the outage (from the kill to the next face indexed);
+  from the audit log's ``attempts``) and of faces indexed, each as % of the quota, over the whole
+  indexing span and over the span without the outage (from the kill to the first IndexFaces the
+  new worker sent that indexed a face);
 - items lost (a manifest line whose subject has no face in the engine, or no active face row) and
   indexed twice (a subject with more than one face in the engine), counted against the engine's
   own ListFaces, and the items adopted after the kill.
@@ -215,18 +216,14 @@ def main() -> None:
                 "consent": {"text_version": "bench-v1", "method": "written"},
             },
         )
-        progress: list[tuple[float, int]] = []
         while True:
             job = client.call("GET", f"/batch-index-jobs/{job['id']}")
             indexed = job["counts"]["indexed"]
             now = time.time()
-            progress.append((now, indexed))
             if args.kill_at and not kill and indexed >= args.kill_at * args.items:
                 kill_group(workers[-1])
                 kill["at"] = time.time()
                 workers.append(start_worker(environment, queue, run_dir, 2))
-            if kill and "resumed" not in kill and now > kill["at"] + 0.5 and indexed > progress[-2][1]:
-                kill["resumed"] = now
             if job["status"] in ("completed", "failed"):
                 break
             if now - created_at > 60 + 10 * args.items / args.quota:
@@ -269,7 +266,9 @@ def main() -> None:
     adopted = sum(1 for *_, was_adopted, _ in items if was_adopted)
     failures = Counter(code for status, _, _, _, code in items if status == "failed")
     span = times[-1] - times[0] if len(times) > 1 else float("nan")
-    outage = kill["resumed"] - kill["at"] if "resumed" in kill else 0.0
+    # The outage: from the kill to the first IndexFaces a new worker sent that indexed a face.
+    resumed = next((t for t in times if "at" in kill and t > kill["at"]), None)
+    outage = resumed - kill["at"] if resumed is not None else 0.0
     working = span - outage
 
     def share(count: float, seconds: float) -> str:
