@@ -395,8 +395,9 @@ class BatchIndexJob(TenantOwnedModel):
     total_items = models.PositiveIntegerField(default=0)
     error_code = models.CharField(max_length=64, blank=True)
     error_detail = models.CharField(max_length=512, blank=True)
-    # Which runner holds the job, until when (a runner renews its lease while it works).
-    lease_token = models.CharField(max_length=32, blank=True, editable=False)
+    # Which runner holds the job (host, process and a random part), until when (a runner renews
+    # its lease while it works).
+    lease_token = models.CharField(max_length=255, blank=True, editable=False)
     lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)

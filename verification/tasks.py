@@ -11,8 +11,10 @@ retries run out the verification is ``failed`` with the error's code. ``sweep_st
 from __future__ import annotations
 
 import logging
+import os
 import random
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -30,7 +32,7 @@ from tenants.scope import platform_scope, tenant_scope
 from verification.batch import (
     batch_job_advance,
     batch_job_lease,
-    batch_job_lease_remaining,
+    batch_job_lease_holder,
     batch_job_load,
     batch_job_release,
 )
@@ -238,13 +240,19 @@ def run_batch_index_job(self: object, tenant_id: int, job_id: int) -> str:
     the next slice is enqueued when it ends, so no task (nor unacknowledged message) runs for long.
 
     A redelivered or duplicate task finds the lease held and looks again when it runs out, so a
-    worker killed mid-slice is taken over within BATCH_LEASE_SECONDS by the next delivery.
+    worker killed mid-slice is taken over within BATCH_LEASE_SECONDS by the next delivery; at once
+    when the holder was a process of this machine that is gone.
     """
     tenant = Tenant.objects.get(pk=tenant_id)
-    token = secrets.token_hex(8)
+    token = _runner_token()
     with tenant_scope(tenant):
         job = batch_job_lease(tenant=tenant, job_id=job_id, token=token, seconds=BATCH_LEASE_SECONDS)
-        remaining = batch_job_lease_remaining(tenant=tenant, job_id=job_id) if job is None else 0.0
+        holder, remaining = batch_job_lease_holder(tenant=tenant, job_id=job_id) if job is None else ("", 0.0)
+        if job is None and remaining > 0 and _runner_is_gone(holder):
+            # Its process died on this machine (kill -9, OOM): no need to wait for its lease to lapse.
+            job = batch_job_lease(
+                tenant=tenant, job_id=job_id, token=token, seconds=BATCH_LEASE_SECONDS, take_from=holder
+            )
     retries = self.request.retries  # type: ignore[attr-defined]
     if job is None:
         if remaining <= 0:
@@ -272,6 +280,33 @@ def run_batch_index_job(self: object, tenant_id: int, job_id: int) -> str:
         run_batch_index_job.delay(tenant_id, job_id)
         return "continued"
     return "finished"
+
+
+def _pid_namespace() -> str:
+    try:
+        return str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        return ""
+
+
+def _runner_token() -> str:
+    """Who runs a job: this host, its process namespace and process, and a random part."""
+    return f"{socket.gethostname()}|{_pid_namespace()}|{os.getpid()}|{secrets.token_hex(8)}"
+
+
+def _runner_is_gone(token: str) -> bool:
+    """Whether the lease holder ``token`` names was a process of this machine's namespace that no longer
+    exists. Anything else (another host, another namespace, a live or unknowable process) is not known gone."""
+    host, namespace, pid, _ = ([*token.split("|"), "", "", "", ""])[:4]
+    if host != socket.gethostname() or not namespace or namespace != _pid_namespace() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, but another user's
+        return False
+    return False
 
 
 class BatchRunner:

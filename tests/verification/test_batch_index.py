@@ -7,6 +7,8 @@ slices and retries too; the engine is the local endpoint with real models on the
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
@@ -403,3 +405,31 @@ def test_a_second_delivery_leaves_a_job_whose_runner_keeps_its_lease(verifier: C
 
 def created_id(caller: Caller, public_id: str) -> int:
     return int(in_scope(caller, lambda: BatchIndexJob.objects.get(public_id=public_id).pk))
+
+
+def test_a_redelivered_task_takes_over_at_once_from_a_runner_whose_process_is_gone(
+    verifier: Caller, batch: Batch
+) -> None:
+    keys = photos(verifier, "person_b_1")
+    body = {"manifest": manifest(verifier, f"orphaned,{keys['person_b_1']},f\n"), "consent": TERMS}
+    created = verifier.client.post("/v1/batch-index-jobs", body, format="json").json()  # not run: no batch() block
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])  # a process that exits at once
+    dead.wait()
+    gone = [*tasks._runner_token().split("|")[:2], str(dead.pid), "0" * 16]
+    in_scope(
+        verifier,
+        lambda: BatchIndexJob.objects.update(
+            lease_token="|".join(gone), lease_until=timezone.now() + timedelta(minutes=5)
+        ),
+    )
+    assert tasks._runner_is_gone("|".join(gone))
+    assert not tasks._runner_is_gone(tasks._runner_token())  # this process
+    assert not tasks._runner_is_gone(f"another-host|{gone[1]}|{dead.pid}|x")
+
+    assert run_batch_index_job.apply(args=(verifier.tenant.pk, created_id(verifier, created["id"]))).get() in (
+        "finished",
+        "continued",
+    )
+
+    job = verifier.client.get(f"/v1/batch-index-jobs/{created['id']}").json()
+    assert (job["status"], job["counts"]["indexed"]) == ("completed", 1), job

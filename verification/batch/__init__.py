@@ -107,8 +107,14 @@ def batch_index_job_create(
     return job
 
 
-def batch_job_lease(*, tenant: Tenant, job_id: int, token: str, seconds: float) -> BatchIndexJob | None:
-    """Take or renew the job's lease for ``token``; None when another runner holds it or the job is over."""
+def batch_job_lease(
+    *, tenant: Tenant, job_id: int, token: str, seconds: float, take_from: str = ""
+) -> BatchIndexJob | None:
+    """Take or renew the job's lease for ``token``; None when another runner holds it or the job is over.
+
+    ``take_from``: the token of a holder the caller knows to be dead (its process is gone); its
+    lease is taken at once instead of when it lapses, and only if that holder still has it.
+    """
     require_scope(tenant)
     now = timezone.now()
     with transaction.atomic(using=scope_database()):
@@ -116,7 +122,7 @@ def batch_job_lease(*, tenant: Tenant, job_id: int, token: str, seconds: float) 
         if job is None or job.is_final:
             return None
         held = job.lease_token and job.lease_token != token and job.lease_until and job.lease_until > now
-        if held:
+        if held and not (take_from and job.lease_token == take_from):
             return None
         taking_over = job.lease_token != token
         job.lease_token, job.lease_until = token, now + timedelta(seconds=seconds)
@@ -136,11 +142,14 @@ def batch_job_release(*, tenant: Tenant, job_id: int, token: str) -> None:
         BatchIndexJob.objects.filter(pk=job_id, lease_token=token).update(lease_until=timezone.now())
 
 
-def batch_job_lease_remaining(*, tenant: Tenant, job_id: int) -> float:
-    """Seconds until the job's current lease runs out (0 when none is held)."""
+def batch_job_lease_holder(*, tenant: Tenant, job_id: int) -> tuple[str, float]:
+    """The token of the job's lease holder and the seconds until its lease runs out (0: none held)."""
     require_scope(tenant)
-    until = BatchIndexJob.objects.filter(pk=job_id).values_list("lease_until", flat=True).first()
-    return max(0.0, (until - timezone.now()).total_seconds()) if until else 0.0
+    token, until = BatchIndexJob.objects.filter(pk=job_id).values_list("lease_token", "lease_until").first() or (
+        "",
+        None,
+    )
+    return token, max(0.0, (until - timezone.now()).total_seconds()) if until else 0.0
 
 
 def _fail_job(tenant: Tenant, job_id: int, code: str, detail: str) -> None:

@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
                 ("total_items", models.PositiveIntegerField(default=0)),
                 ("error_code", models.CharField(blank=True, max_length=64)),
                 ("error_detail", models.CharField(blank=True, max_length=512)),
-                ("lease_token", models.CharField(blank=True, editable=False, max_length=32)),
+                ("lease_token", models.CharField(blank=True, editable=False, max_length=255)),
                 ("lease_until", models.DateTimeField(blank=True, editable=False, null=True)),
                 ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
                 ("updated_at", models.DateTimeField(auto_now=True)),
