@@ -433,3 +433,15 @@ def test_a_redelivered_task_takes_over_at_once_from_a_runner_whose_process_is_go
 
     job = verifier.client.get(f"/v1/batch-index-jobs/{created['id']}").json()
     assert (job["status"], job["counts"]["indexed"]) == ("completed", 1), job
+
+
+def test_beat_sets_going_a_job_whose_task_was_lost(verifier: Caller, batch: Batch) -> None:
+    keys = photos(verifier, "impostor_2")
+    body = {"manifest": manifest(verifier, f"lost-task,{keys['impostor_2']},f\n"), "consent": TERMS}
+    created = verifier.client.post("/v1/batch-index-jobs", body, format="json").json()  # its task never ran
+    in_scope(verifier, lambda: BatchIndexJob.objects.update(updated_at=timezone.now() - timedelta(minutes=2)))
+
+    assert tasks.resume_batch_index_jobs.apply().get() == 1
+
+    job = verifier.client.get(f"/v1/batch-index-jobs/{created['id']}").json()
+    assert (job["status"], job["counts"]["indexed"]) == ("completed", 1), job
