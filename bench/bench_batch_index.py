@@ -288,7 +288,7 @@ def main() -> None:
     if kill:
         print(
             f"kill -9 of the worker at {kill['at'] - times[0]:.1f} s into indexing; "
-            f"indexing resumed {outage:.1f} s later (lease lapse, new worker start)"
+            f"indexing resumed {outage:.1f} s later (a new worker started, took the lease over)"
         )
         print(f"  without the outage ({working:.1f} s): quota spent {share(attempts, working)}")
         print(f"                                  faces indexed {share(done, working)}")

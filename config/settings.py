@@ -257,6 +257,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A queue of its own for a deployment sharing a broker (a benchmark beside `make run`).
 CELERY_TASK_DEFAULT_QUEUE = env.str("VERITY_CELERY_QUEUE", default="celery")
+# Task modules outside an app's tasks.py, which autodiscovery would not find.
+CELERY_IMPORTS = ("verification.batch.tasks",)
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-idempotency-records": {
         "task": "tenants.tasks.purge_expired_idempotency_records",
@@ -268,7 +270,7 @@ CELERY_BEAT_SCHEDULE = {
     "verification-sweep-stuck": {"task": "verification.tasks.sweep_stuck_verifications", "schedule": 60.0},
     "verification-resume-erasures": {"task": "verification.tasks.resume_erasures", "schedule": 300.0},
     "verification-lapsed-consents": {"task": "verification.tasks.erase_lapsed_consents", "schedule": 3600.0},
-    "verification-resume-batch-jobs": {"task": "verification.tasks.resume_batch_index_jobs", "schedule": 60.0},
+    "verification-resume-batch-jobs": {"task": "verification.batch.tasks.resume_batch_index_jobs", "schedule": 60.0},
     "verification-reconcile": {
         "task": "verification.tasks.reconcile_collections",
         "schedule": crontab(hour=3, minute=53),

@@ -20,10 +20,10 @@ from django.utils import timezone
 from config.aws import aws_client
 from tests.conftest import Caller
 from tests.verification.conftest import active_faces, faces_in_engine, in_scope, photo, stored_image
-from verification import tasks
 from verification.batch import items as batch_items
+from verification.batch import tasks
+from verification.batch.tasks import run_batch_index_job
 from verification.models import BatchIndexItem, BatchIndexJob, Consent, Face, Subject
-from verification.tasks import run_batch_index_job
 from vision.errors import EngineOutcomeUnknown
 from vision.gateway import Gateway
 
@@ -246,7 +246,7 @@ def test_a_job_resumes_after_its_worker_is_killed_with_nothing_lost_or_indexed_t
     names = ("person_a_1", "person_b_1", "impostor_1", "impostor_2")
     keys = photos(verifier, *names)
     text = "".join(f"crash-{n},{keys[name]},form\n" for n, name in enumerate(names, start=1))
-    recorded, undo = tasks.batch_item_record, tasks.batch_item_undo  # type: ignore[attr-defined]
+    recorded, undo = tasks.batch_item_record, tasks.batch_item_undo
     killed_on: list[int] = []
 
     def record_or_die(*, tenant: Any, item: batch_items.PendingItem, outcome: Any) -> bool:

@@ -1,7 +1,7 @@
 """Batch indexing: a manifest of a tenant's existing customers, indexed face by face, then checked for duplicates.
 
 ``batch_index_job_create`` accepts a manifest stored in the tenant's storage and has a worker
-run the job after commit (``verification.tasks.run_batch_index_job``). The worker, holding the
+run the job after commit (``verification.batch.tasks.run_batch_index_job``). The worker, holding the
 job's lease (``batch_job_lease``), reads the manifest into one item per line
 (``batch_job_load``), indexes the items (``verification.batch.items``), then runs the duplicate
 pass (``verification.batch.duplicates``), and finishes the job (``batch_job_advance``). Every
@@ -101,8 +101,8 @@ def batch_index_job_create(
             consent_terms=terms,
             consent_source_ip=source_ip,
         )
-        # By name: a service never imports its task (verification.tasks imports this module).
-        run = current_app.signature("verification.tasks.run_batch_index_job", args=[tenant.pk, job.pk])
+        # By name: a service never imports its task (verification.batch.tasks imports this module).
+        run = current_app.signature("verification.batch.tasks.run_batch_index_job", args=[tenant.pk, job.pk])
         transaction.on_commit(run.delay, robust=True)
     return job
 
