@@ -45,6 +45,7 @@ EXTRA_ARGUMENTS = {
     "bench.bench_moderation": ["--runs", "2", "--video-seconds", "5"],
     "bench.bench_erasure": ["--runs", "2", "--shards", "2"],
     "bench.bench_retention": ["--subjects", "40", "--shards", "2"],
+    "bench.bench_batch_index": ["--items", "30"],
 }
 # Output each command must print (a regular expression), beyond exiting 0.
 EXPECTED_OUTPUT = {

@@ -257,6 +257,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A queue of its own for a deployment sharing a broker (a benchmark beside `make run`).
 CELERY_TASK_DEFAULT_QUEUE = env.str("VERITY_CELERY_QUEUE", default="celery")
+# Task modules outside an app's tasks.py, which autodiscovery would not find.
+CELERY_IMPORTS = ("verification.batch.tasks",)
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-idempotency-records": {
         "task": "tenants.tasks.purge_expired_idempotency_records",
@@ -268,6 +270,7 @@ CELERY_BEAT_SCHEDULE = {
     "verification-sweep-stuck": {"task": "verification.tasks.sweep_stuck_verifications", "schedule": 60.0},
     "verification-resume-erasures": {"task": "verification.tasks.resume_erasures", "schedule": 300.0},
     "verification-lapsed-consents": {"task": "verification.tasks.erase_lapsed_consents", "schedule": 3600.0},
+    "verification-resume-batch-jobs": {"task": "verification.batch.tasks.resume_batch_index_jobs", "schedule": 60.0},
     "verification-reconcile": {
         "task": "verification.tasks.reconcile_collections",
         "schedule": crontab(hour=3, minute=53),
@@ -280,6 +283,10 @@ CELERY_BEAT_SCHEDULE = {
 # A verification no worker has moved for this long is failed with the reason `timeout` (longer
 # than a step's time limit plus its retries' backoff).
 VERITY_VERIFICATION_TIMEOUT = env.int("VERITY_VERIFICATION_TIMEOUT", default=900)
+# Batch index jobs (docs/verification.md): a task runs a job for one slice, then enqueues the next;
+# within a slice this many threads index items, all paced by the tenant's IndexFaces quota.
+VERITY_BATCH_SLICE_SECONDS = env.int("VERITY_BATCH_SLICE_SECONDS", default=120)
+VERITY_BATCH_THREADS = env.int("VERITY_BATCH_THREADS", default=8)
 
 # AWS: boto3 reads AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> itself; `make run` points them
 # at moto_server when no credentials are configured. Nothing here builds a client.

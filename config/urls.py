@@ -19,6 +19,7 @@ from verification.api import (
     VerificationDetailView,
     VerificationListView,
 )
+from verification.batch_api import BatchIndexItemListView, BatchIndexJobDetailView, BatchIndexJobListView
 from verification.documents_api import DocumentDetailView, DocumentListView
 from verification.erasure_api import ConsentWithdrawView, ErasureDetailView, ErasureListView, ErasureReceiptView
 from verification.kpis_api import KpisView
@@ -40,6 +41,9 @@ api_v1: list[URLPattern | URLResolver] = [
     path("erasures/<str:erasure_id>/receipt", ErasureReceiptView.as_view(), name="erasure-receipt"),
     path("verifications", VerificationListView.as_view(), name="verification-list"),
     path("verifications/<str:verification_id>", VerificationDetailView.as_view(), name="verification-detail"),
+    path("batch-index-jobs", BatchIndexJobListView.as_view(), name="batch-index-job-list"),
+    path("batch-index-jobs/<str:job_id>", BatchIndexJobDetailView.as_view(), name="batch-index-job-detail"),
+    path("batch-index-jobs/<str:job_id>/items", BatchIndexItemListView.as_view(), name="batch-index-item-list"),
     path("documents", DocumentListView.as_view(), name="document-list"),
     path("documents/<str:document_id>", DocumentDetailView.as_view(), name="document-detail"),
     path("kpis", KpisView.as_view(), name="kpis"),

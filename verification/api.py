@@ -127,6 +127,9 @@ class ConsentOutput(serializers.Serializer[Any]):
     source_ip = serializers.IPAddressField(allow_null=True)
     expires_at = serializers.DateTimeField(allow_null=True)
     withdrawn_at = serializers.DateTimeField(allow_null=True)
+    reference = serializers.CharField(
+        allow_blank=True, help_text="Your reference to your record of the consent, when a batch manifest carried it."
+    )
     active = serializers.BooleanField(source="is_active")
     created_at = serializers.DateTimeField()
 

@@ -22,6 +22,9 @@ from tenants.scope import require_scope
 from verification.errors import ConsentRequired, SubjectErased
 from verification.models import (
     FINAL_STATUSES,
+    BatchIndexItem,
+    BatchIndexJob,
+    BatchJobStatus,
     Consent,
     ConsentPurpose,
     Document,
@@ -246,3 +249,38 @@ def consent_register(*, start: datetime, end: datetime) -> QuerySet[Consent]:
         )
         .order_by("granted_at", "pk")
     )
+
+
+def batch_job_get(*, public_id: str) -> BatchIndexJob:
+    job = BatchIndexJob.objects.filter(public_id=public_id).first()
+    if job is None:
+        raise NotFound(f"No batch index job {public_id!r}.")
+    return job
+
+
+def batch_job_list(*, status: str | None = None) -> QuerySet[BatchIndexJob]:
+    jobs = BatchIndexJob.objects.all()
+    return jobs if status is None else jobs.filter(status=status)
+
+
+def batch_item_list(
+    *, job: BatchIndexJob, status: str | None = None, flagged: bool | None = None
+) -> QuerySet[BatchIndexItem]:
+    """The job's items in manifest order, by status and whether the duplicate pass flagged them."""
+    items = BatchIndexItem.objects.filter(job=job).select_related("subject", "face")
+    if status is not None:
+        items = items.filter(status=status)
+    if flagged is not None:
+        items = items.exclude(duplicates=[]) if flagged else items.filter(duplicates=[])
+    return items
+
+
+def batch_jobs_stalled(*, older_than: datetime) -> list[tuple[int, int]]:
+    """(tenant id, job id) of unfinished batch jobs whose lease ran out and that nothing moved since
+    ``older_than`` (platform scope)."""
+    require_scope(platform=True)
+    unfinished = [BatchJobStatus.PENDING, BatchJobStatus.INDEXING, BatchJobStatus.DEDUPLICATING]
+    stalled = BatchIndexJob.objects.filter(status__in=unfinished, updated_at__lt=older_than).filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=timezone.now())
+    )
+    return list(stalled.values_list("tenant_id", "pk"))

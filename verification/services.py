@@ -93,9 +93,11 @@ def consent_create(
     purpose: str = ConsentPurpose.BIOMETRIC_VERIFICATION,
     expires_at: datetime | None = None,
     source_ip: str | None = None,
+    reference: str = "",
     actor: Any | None = None,
 ) -> Consent:
-    """Record a subject's consent, given now from ``source_ip``."""
+    """Record a subject's consent, given now from ``source_ip`` (``reference``: the tenant's own
+    reference to its record of it, when it was given elsewhere)."""
     require_scope(tenant)
     subject_not_erased(subject=subject)
     if purpose not in ConsentPurpose.values:
@@ -115,6 +117,7 @@ def consent_create(
             granted_at=now,
             source_ip=source_ip,
             expires_at=expires_at,
+            reference=reference,
         )
         record_change(
             tenant=tenant,

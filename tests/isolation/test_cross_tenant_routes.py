@@ -47,7 +47,7 @@ from tests.factories import (
     with_kms_key,
 )
 from verification.erasure import erasure_request
-from verification.models import VerificationSettings
+from verification.models import BatchIndexItem, BatchIndexJob, VerificationSettings
 from verification.services import ImageInput, consent_create, verification_create
 
 pytestmark = pytest.mark.django_db
@@ -275,6 +275,41 @@ def document_detail_case(alice: Caller, bob: Caller) -> None:
     _assert_same_as_missing(bob, f"/v1/documents/{alices}", "/v1/documents/doc_doesnotexist000000000000")
 
 
+def _alices_batch_job(alice: Caller, idempotency_key: str = "batch-1") -> Any:
+    """POST /v1/batch-index-jobs naming a manifest in Alice's storage (the job is not run here)."""
+    manifest = {"bucket": alice.tenant.storage_bucket, "name": f"{alice.tenant.storage_prefix}manifests/m.csv"}
+    return alice.client.post(
+        "/v1/batch-index-jobs", {"manifest": manifest}, format="json", headers={"Idempotency-Key": idempotency_key}
+    )
+
+
+def batch_index_job_list_case(alice: Caller, bob: Caller) -> None:
+    alices = _alices_batch_job(alice)
+    assert alices.status_code == 202, alices.content
+    assert [job["id"] for job in alice.client.get("/v1/batch-index-jobs").json()["results"]] == [alices.json()["id"]]
+    assert bob.client.get("/v1/batch-index-jobs").json()["results"] == []
+    # The same Idempotency-Key must not replay Alice's job; her manifest is outside Bob's storage.
+    manifest = {"bucket": alice.tenant.storage_bucket, "name": f"{alice.tenant.storage_prefix}manifests/m.csv"}
+    bobs = bob.client.post(
+        "/v1/batch-index-jobs", {"manifest": manifest}, format="json", headers={"Idempotency-Key": "batch-1"}
+    )
+    assert (bobs.status_code, bobs.json()["code"]) == (400, "invalid_s3_object")
+
+
+def batch_index_job_detail_case(alice: Caller, bob: Caller) -> None:
+    alices = _alices_batch_job(alice).json()["id"]
+    assert alice.client.get(f"/v1/batch-index-jobs/{alices}").status_code == 200
+    _assert_same_as_missing(bob, f"/v1/batch-index-jobs/{alices}", "/v1/batch-index-jobs/job_doesnotexist0000000000")
+
+
+def batch_index_item_list_case(alice: Caller, bob: Caller) -> None:
+    alices = _alices_batch_job(alice).json()["id"]
+    assert alice.client.get(f"/v1/batch-index-jobs/{alices}/items").status_code == 200
+    _assert_same_as_missing(
+        bob, f"/v1/batch-index-jobs/{alices}/items", "/v1/batch-index-jobs/job_doesnotexist0000000000/items"
+    )
+
+
 def _moderation_result(tenant: Tenant, media_type: str = "image") -> ModerationResult:
     """A decided result of ``tenant``'s, sent to review, written as the services write it."""
     with tenant_scope(tenant):
@@ -401,6 +436,9 @@ API_CASES: dict[str, ApiCase] = {
     "audit-export-list": audit_export_list_case,
     "audit-export-detail": audit_export_detail_case,
     "document-list": document_list_case,
+    "batch-index-job-list": batch_index_job_list_case,
+    "batch-index-job-detail": batch_index_job_detail_case,
+    "batch-index-item-list": batch_index_item_list_case,
     "document-detail": document_detail_case,
     "kpis": kpis_case,
     "moderation-policy": moderation_policy_case,
@@ -547,6 +585,20 @@ def _verification(tenant: Tenant) -> Model:
     return _in_scope(tenant, lambda: verification_create(tenant=tenant, type="identification", selfie=selfie))
 
 
+def _batch_job(tenant: Tenant) -> Model:
+    return _in_scope(
+        tenant,
+        lambda: BatchIndexJob.objects.create(
+            tenant=tenant, manifest_bucket=tenant.storage_bucket, manifest_name=f"{tenant.storage_prefix}m.csv"
+        ),
+    )
+
+
+def _batch_item(tenant: Tenant) -> Model:
+    job = _batch_job(tenant)
+    return _in_scope(tenant, lambda: BatchIndexItem.objects.create(tenant=tenant, job=job, line=1, external_id="x"))
+
+
 def _erasure(tenant: Tenant) -> Model:
     subject = SubjectFactory(tenant=tenant)
     return _in_scope(
@@ -571,6 +623,8 @@ ADMIN_CASES: dict[str, AdminCase] = {
     "verification.Face": tenant_owned(lambda t: FaceFactory(tenant=t)),
     "verification.Verification": tenant_owned(_verification),
     "verification.Erasure": tenant_owned(_erasure),
+    "verification.BatchIndexJob": tenant_owned(_batch_job),
+    "verification.BatchIndexItem": tenant_owned(_batch_item),
     "verification.VerificationSettings": tenant_owned(
         lambda t: _in_scope(t, lambda: VerificationSettings.objects.create(tenant=t, duplicate_action="rejected"))
     ),

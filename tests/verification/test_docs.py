@@ -12,6 +12,7 @@ DOC = (ROOT / "docs" / "verification.md").read_text() + (ROOT / "docs" / "errors
 # Codes given where they are raised: code="…", failure("…", …), the flows' dotted reason codes.
 _CODE_LITERALS = re.compile(
     r'code="([a-z_.]+)"|failure\(\s*"([a-z_.]+)"|"((?:quality|compare|duplicate|auth|identification|index)\.[a-z_]+)"'
+    r'|"(manifest\.[a-z_]+)"|_fail_job\(\s*tenant,\s*[\w.]+,\s*"([a-z_]+)"'
 )
 
 
@@ -32,4 +33,5 @@ def test_every_code_the_app_raises_or_records_is_documented() -> None:
     codes.add("database_unavailable")  # tasks.py: what a lost database connection fails a verification with
     assert {"consent_required", "quality.sunglasses", "duplicate.found", "timeout", "auth.no_match"} <= codes
     assert {"invalid_period", "period_too_long"} <= codes
+    assert {"manifest.invalid_key", "manifest_unreadable", "subject_already_registered"} <= codes
     assert sorted(code for code in codes if f"`{code}`" not in DOC) == []
