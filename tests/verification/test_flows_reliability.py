@@ -225,8 +225,11 @@ def test_a_retry_after_a_lost_indexing_answer_adopts_the_face_instead_of_indexin
     subject_id, verification_id = _registration(verifier)
     spy = Gateway.call
     lost = iter([True])
+    searches: list[dict[str, Any]] = []
 
     def answer_lost(self: Gateway, operation: str, /, **params: Any) -> dict[str, Any]:
+        if operation == "SearchFacesByImage":
+            searches.append(params)
         answer = spy(self, operation, **params)
         if operation == "IndexFaces" and next(lost, False):
             raise EngineOutcomeUnknown("The answer to IndexFaces was lost.")
@@ -239,10 +242,14 @@ def test_a_retry_after_a_lost_indexing_answer_adopts_the_face_instead_of_indexin
         tasks.process_verification.apply(args=[tenant_id, pk], throw=True)
     [indexed] = faces_in_engine(verifier, subject_id)
     operations.clear()
+    searches.clear()
 
     tasks.process_verification.apply(args=[tenant_id, pk], throw=True)
 
     assert "IndexFaces" not in operations
+    # The search for the lost face asks for every match at 99+: the same photo under other
+    # subjects (duplicates kept for review) must not crowd the subject's own face out of a top 10.
+    assert [(search["FaceMatchThreshold"], search["MaxFaces"]) for search in searches] == [(99.0, 4096)]
     state = _state(verifier, verification_id)
     assert state["status"] == "approved"
     index = state["steps"][-1]

@@ -29,7 +29,7 @@ from tenants.models import Tenant
 from tenants.scope import require_scope, scope_database
 from verification.batch import BATCH_SOURCE
 from verification.errors import ConsentRequired, SubjectErased
-from verification.flows import SAME_IMAGE_SIMILARITY
+from verification.flows import ADOPT_MAX_FACES, SAME_IMAGE_SIMILARITY
 from verification.models import (
     BatchIndexItem,
     BatchItemStatus,
@@ -58,11 +58,6 @@ register_event(
         "adopted": KEEP,
     },
 )
-
-
-# How many matches the search for an earlier attempt's face asks for: Rekognition's maximum. The
-# same photo (or person) indexed for other subjects matches at 99+ too, and a top-10 can miss ours.
-ADOPT_MAX_FACES = 4096
 
 
 class ItemAlreadyRecorded(Exception):

@@ -42,8 +42,11 @@ FLOWS: dict[str, tuple[str, ...]] = {
 
 # How many matches each shard returns for a duplicate check or an identification.
 SEARCH_MAX_FACES = 10
-# A re-run of IndexFaces looks for the face an earlier attempt indexed from the very same image.
+# A re-run of IndexFaces looks for the face an earlier attempt indexed from the very same image,
+# asking for Rekognition's maximum of matches: the same photo (or person) indexed for other
+# subjects matches at 99+ too, and a top-10 can miss the subject's own (bench_batch_index saw it).
 SAME_IMAGE_SIMILARITY = 99.0
+ADOPT_MAX_FACES = 4096
 
 register_event(
     VERIFICATION_SOURCE,

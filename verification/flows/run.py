@@ -15,6 +15,7 @@ from config.aws import aws_client
 from config.errors import DomainError, UpstreamUnavailable
 from tenants.models import Tenant
 from verification.flows import (
+    ADOPT_MAX_FACES,
     SAME_IMAGE_SIMILARITY,
     SEARCH_MAX_FACES,
     STORED,
@@ -334,7 +335,7 @@ def _face_indexed_earlier(gateway: Gateway, step: PendingStep, target: Shard) ->
         CollectionId=target.collection_id,
         Image=dict(step.selfie),
         FaceMatchThreshold=SAME_IMAGE_SIMILARITY,
-        MaxFaces=SEARCH_MAX_FACES,
+        MaxFaces=ADOPT_MAX_FACES,
     )
     left = [
         match["Face"]["FaceId"]
