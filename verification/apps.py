@@ -8,7 +8,9 @@ class VerificationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # The API modules declare their audit rules: a worker that never loads the URLs needs them too.
         import verification.access_api
         import verification.api
+        import verification.batch_api
         import verification.documents_api
-        import verification.erasure_api  # noqa: F401 - likewise
+        import verification.erasure_api  # noqa: F401
