@@ -215,6 +215,8 @@ class ModerationOutput(serializers.Serializer[ModerationResult]):
         return result.reused_from_id is not None
 
     def get_review_task_id(self, result: ModerationResult) -> str | None:
+        if result.decision != Decision.REVIEW:
+            return None  # only a review decision opens a task: no query for the others
         task = getattr(result, "review_task", None)
         return task.public_id if task is not None else None
 

@@ -67,17 +67,18 @@ def image_moderate(
         digest = hashlib.sha256(source.data).hexdigest()
     elif run_async:  # a synchronous call gets the same refusal from the gateway
         check_s3_object(source.s3_object or {}, tenant=tenant, max_bytes=MAX_S3_IMAGE_BYTES)
-    policy = policy_in_force(tenant)
-    common = {
-        "tenant": tenant,
-        "media_type": MediaType.IMAGE,
-        "policy": policy,
-        "image_sha256": digest,
-        "external_ref": external_ref,
-        "metadata": metadata,
-    }
-    if digest and (earlier := _earlier_result(digest, policy)) is not None:
-        return _record_reuse(earlier, common)
+    with transaction.atomic(using=scope_database()):  # no engine call inside: the reads and a reuse together
+        policy = policy_in_force(tenant)
+        common = {
+            "tenant": tenant,
+            "media_type": MediaType.IMAGE,
+            "policy": policy,
+            "image_sha256": digest,
+            "external_ref": external_ref,
+            "metadata": metadata,
+        }
+        if digest and (earlier := _earlier_result(digest, policy)) is not None:
+            return _record_reuse(earlier, common)
     result_id = public_id("mod")
     location = s3_location(source.s3_object)
     if run_async:
