@@ -23,6 +23,7 @@ from verification.batch_api import BatchIndexItemListView, BatchIndexJobDetailVi
 from verification.documents_api import DocumentDetailView, DocumentListView
 from verification.erasure_api import ConsentWithdrawView, ErasureDetailView, ErasureListView, ErasureReceiptView
 from verification.kpis_api import KpisView
+from verification.liveness_api import LivenessSessionDetailView, LivenessSessionListView
 from vision.metrics import metrics_view
 
 api_v1: list[URLPattern | URLResolver] = [
@@ -46,6 +47,12 @@ api_v1: list[URLPattern | URLResolver] = [
     path("batch-index-jobs/<str:job_id>/items", BatchIndexItemListView.as_view(), name="batch-index-item-list"),
     path("documents", DocumentListView.as_view(), name="document-list"),
     path("documents/<str:document_id>", DocumentDetailView.as_view(), name="document-detail"),
+    path("liveness-sessions", LivenessSessionListView.as_view(), name="liveness-session-list"),
+    path(
+        "liveness-sessions/<str:liveness_session_id>",
+        LivenessSessionDetailView.as_view(),
+        name="liveness-session-detail",
+    ),
     path("kpis", KpisView.as_view(), name="kpis"),
     path("", include("audit.urls")),
     path("", include("moderation.urls")),

@@ -23,6 +23,7 @@ from config.metadata import MAX_METADATA_BYTES
 from tenants.authentication import api_key_of
 from tenants.scope import scope_database
 from verification.erasure_api import DELETE_SUBJECT, SubjectEraseMixin
+from verification.images import ImageInput
 from verification.models import ConsentMethod, ConsentPurpose, Subject, VerificationStatus, VerificationType
 from verification.selectors import (
     MAX_WAIT_SECONDS,
@@ -34,7 +35,6 @@ from verification.selectors import (
     verification_wait,
 )
 from verification.services import (
-    ImageInput,
     consent_create,
     subject_create,
     subject_sensitive_metadata,
@@ -255,7 +255,7 @@ class VerificationListView(ApiView):
     class Input(StrictInputSerializer):
         type = serializers.ChoiceField(choices=VerificationType.choices, help_text=_TYPE_HELP)
         subject_id = serializers.CharField(max_length=32, required=False)
-        selfie = ImageJsonInput()
+        selfie = ImageJsonInput(required=False, help_text="Required, unless liveness_session_id is given.")
         id_document = ImageJsonInput(required=False)
         liveness_session_id = serializers.CharField(max_length=128, required=False)
         document_id = serializers.CharField(max_length=128, required=False)
@@ -263,7 +263,9 @@ class VerificationListView(ApiView):
     class MultipartInput(StrictInputSerializer):
         type = serializers.ChoiceField(choices=VerificationType.choices, help_text=_TYPE_HELP)
         subject_id = serializers.CharField(max_length=32, required=False)
-        selfie = serializers.FileField(help_text="The selfie, a JPEG or PNG file.")
+        selfie = serializers.FileField(
+            required=False, help_text="The selfie, a JPEG or PNG file; required unless liveness_session_id is given."
+        )
         id_document = serializers.FileField(required=False)
         liveness_session_id = serializers.CharField(max_length=128, required=False)
         document_id = serializers.CharField(max_length=128, required=False)
@@ -281,7 +283,8 @@ class VerificationListView(ApiView):
         parameters=[Query, IDEMPOTENCY_PARAMETER],
         responses={201: VerificationOutput, 202: VerificationOutput},
         description="Errors: see docs/verification.md (consent_required, subject_required, id_document_required, "
-        "subject_already_registered, subject_not_registered, image errors).",
+        "selfie_required, subject_already_registered, subject_not_registered, liveness.required, liveness.reused, "
+        "liveness.subject_mismatch, unexpected_selfie, unexpected_liveness_session, image errors).",
     )
     def post(self, request: Request) -> Response:
         wait = self.validated_query(self.Query, request).get("wait", 0)
@@ -292,7 +295,7 @@ class VerificationListView(ApiView):
         verification = verification_create(
             tenant=api_key_of(request).tenant,
             type=fields.pop("type"),
-            selfie=image_input(fields.pop("selfie")),  # type: ignore[arg-type]
+            selfie=image_input(fields.pop("selfie", None)),
             id_document=image_input(fields.pop("id_document", None)),
             **fields,
         )

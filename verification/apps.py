@@ -13,4 +13,5 @@ class VerificationConfig(AppConfig):
         import verification.api
         import verification.batch_api
         import verification.documents_api
-        import verification.erasure_api  # noqa: F401
+        import verification.erasure_api
+        import verification.liveness_api  # noqa: F401

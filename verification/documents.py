@@ -24,9 +24,9 @@ from tenants.envelope import seal, unseal
 from tenants.models import Tenant
 from tenants.scope import require_scope, scope_database
 from verification.flows import VERIFICATION_SOURCE
+from verification.images import ImageInput, checked_image, store_object
 from verification.models import Document
 from verification.mrz import Mrz, find_mrz
-from verification.services import ImageInput, checked_image
 from vision.gateway import Gateway
 
 register_event(
@@ -112,9 +112,14 @@ def document_read(*, tenant: Tenant, image: ImageInput, actor: Any = None) -> Do
     content = {"lines": lines, "mrz": mrz.as_dict(today) if mrz is not None else None, "problems": problems}
     document_id = public_id("doc")
     sealed = seal(tenant, json.dumps(content).encode(), record=_record(document_id))  # KMS: no transaction open
+    # The page is kept (the tenant's storage, under its key) for a registration that names the document.
+    if "data" in fields:
+        page = store_object(tenant, f"documents/{document_id}", fields["data"])
+    else:
+        page = {name: fields[name] for name in ("s3_bucket", "s3_name", "s3_version")}
     with transaction.atomic(using=scope_database()):
         document = Document.objects.create(
-            tenant=tenant, public_id=document_id, sealed=sealed, image_sha256=fields.get("sha256", "")
+            tenant=tenant, public_id=document_id, sealed=sealed, image_sha256=fields.get("sha256", ""), **page
         )
         record_change(
             tenant=tenant,

@@ -32,6 +32,7 @@ from verification.models import (
     ErasureStatus,
     Face,
     FaceStatus,
+    LivenessSession,
     Subject,
     Verification,
     VerificationImage,
@@ -156,6 +157,13 @@ def verification_stuck(*, older_than: datetime) -> list[tuple[int, int]]:
     )
 
 
+def liveness_session_get(*, public_id: str) -> LivenessSession:
+    session = LivenessSession.objects.filter(public_id=public_id).select_related("consumed_by", "subject").first()
+    if session is None:
+        raise NotFound(f"No liveness session {public_id!r}.")
+    return session
+
+
 def document_get(*, public_id: str) -> Document:
     document = Document.objects.filter(public_id=public_id).first()
     if document is None:
@@ -210,6 +218,12 @@ def subject_images(subjects: Sequence[Subject]) -> dict[int, list[dict[str, str]
         images[subject_id].extend(processed)
     for subject_id, location in Face.objects.filter(subject__in=subjects).values_list("subject_id", "image_location"):
         images[subject_id].append({"location": location})
+    # Liveness sessions created for the subject: their reference images, used by a registration or not.
+    sessions = LivenessSession.objects.filter(subject__in=subjects).exclude(reference_name="")
+    for subject_id, bucket, name, version in sessions.values_list(
+        "subject_id", "reference_bucket", "reference_name", "reference_version"
+    ):
+        images[subject_id].append({"location": f"s3://{bucket}/{name}", "version": version})
     return images
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.identity import resource
-from audit.recording import record_aws_call, record_change
+from audit.recording import record_change
 from audit.redaction import KEEP, register_event
 from config.errors import Conflict, InvalidInput, UpstreamUnavailable
 from config.ids import public_id
@@ -24,8 +22,11 @@ from tenants.envelope import seal, unseal
 from tenants.models import Tenant
 from tenants.scope import require_scope, scope_database
 from tenants.storage import TenantStorage
+from verification.documents import document_open
 from verification.errors import SubjectAlreadyRegistered, SubjectNotRegistered
 from verification.flows import VERIFICATION_SOURCE
+from verification.images import ImageInput, checked_image, storage_audited, storage_call
+from verification.liveness import LivenessSubjectMismatch, liveness_session_consume
 from verification.models import (
     Consent,
     ConsentMethod,
@@ -36,10 +37,15 @@ from verification.models import (
     VerificationImage,
     VerificationType,
 )
-from verification.selectors import consent_require, face_active, subject_get, subject_not_erased
+from verification.selectors import (
+    consent_require,
+    document_get,
+    face_active,
+    subject_get,
+    subject_not_erased,
+    verification_settings,
+)
 from vision.calls import fan_out
-from vision.errors import InvalidS3Object
-from vision.validation import check_image_bytes, check_s3_object
 
 register_event(
     VERIFICATION_SOURCE,
@@ -139,35 +145,11 @@ def consent_create(
     return consent
 
 
-@dataclass(frozen=True)
-class ImageInput:
-    """An image as uploaded bytes, or as an object in the tenant's own bucket under its prefix."""
-
-    data: bytes | None = None
-    s3_bucket: str = ""
-    s3_name: str = ""
-    s3_version: str = ""
-
-
-def checked_image(tenant: Tenant, image: ImageInput, role: str) -> dict[str, Any]:
-    """The VerificationImage fields for ``image``, after the checks that need no AWS call."""
-    if image.data is not None:
-        checked = check_image_bytes(image.data)
-        return {"role": role, "data": checked.data, "sha256": hashlib.sha256(checked.data).hexdigest()}
-    s3_object = {"Bucket": image.s3_bucket, "Name": image.s3_name}
-    # Bucket and prefix only: whether the object exists is checked when the worker sends it,
-    # since no AWS call may happen inside the request's transaction.
-    check_s3_object(s3_object, tenant=tenant, max_bytes=None)
-    if not image.s3_name.startswith(tenant.storage_prefix):
-        raise InvalidS3Object(f"Images must be stored under the tenant's prefix {tenant.storage_prefix!r}.")
-    return {"role": role, "s3_bucket": image.s3_bucket, "s3_name": image.s3_name, "s3_version": image.s3_version}
-
-
 def verification_create(
     *,
     tenant: Tenant,
     type: str,
-    selfie: ImageInput,
+    selfie: ImageInput | None = None,
     subject_id: str | None = None,
     id_document: ImageInput | None = None,
     liveness_session_id: str = "",
@@ -189,13 +171,17 @@ def verification_create(
         raise InvalidInput(f"A {type} needs a subject_id.", code="subject_required")
     else:
         subject = subject_get(public_id=subject_id)
-    if type == VerificationType.REGISTRATION and id_document is None:
+    _check_selfie_source(type, selfie, liveness_session_id)
+    document_image = _document_page(tenant, type, document_id, id_document) if document_id else None
+    if type == VerificationType.REGISTRATION and id_document is None and document_image is None:
         raise InvalidInput("A registration needs an id_document image.", code="id_document_required")
     if type != VerificationType.REGISTRATION and id_document is not None:
         raise InvalidInput("Only a registration takes an id_document.", code="unexpected_id_document")
-    images = [checked_image(tenant, selfie, ImageRole.SELFIE)]
+    images = [checked_image(tenant, selfie, ImageRole.SELFIE)] if selfie is not None else []
     if id_document is not None:
         images.append(checked_image(tenant, id_document, ImageRole.ID_DOCUMENT))
+    if document_image is not None:
+        images.append(document_image)
     if subject is not None:
         consent_require(subject=subject)
         registered = face_active(subject=subject) is not None
@@ -217,6 +203,12 @@ def verification_create(
                 liveness_session_id=liveness_session_id,
                 document_id=document_id,
             )
+            if liveness_session_id:
+                session = liveness_session_consume(session_public_id=liveness_session_id, verification=verification)
+                if session.subject_id is not None and session.subject_id != getattr(subject, "pk", None):
+                    raise LivenessSubjectMismatch(
+                        f"Liveness session {liveness_session_id} was created for another subject."
+                    )
             for image in images:
                 VerificationImage.objects.create(tenant=tenant, verification=verification, **image)
             # By name: a service never imports its task (verification.tasks imports the flows).
@@ -227,11 +219,62 @@ def verification_create(
     except BaseException:
         for image in images:  # nothing recorded: the uploads go too
             if image.get("stored"):
-                _storage_call(
-                    tenant, "DeleteObject", image["s3_bucket"], image["s3_name"], TenantStorage(tenant).delete
-                )
+                storage_call(tenant, "DeleteObject", image["s3_bucket"], image["s3_name"], TenantStorage(tenant).delete)
         raise
     return verification
+
+
+def _document_page(tenant: Tenant, type: str, document_id: str, id_document: ImageInput | None) -> dict[str, Any]:
+    """The page of a document read with POST /v1/documents, as a registration's ID document image.
+
+    Its MRZ must be valid, unexpired and agree with the printed page (``document.invalid``,
+    ``document.expired``, ``document.inconsistent``); the page, stored when it was read, is what
+    the selfie is compared with. Decrypting the document's fields calls KMS: no transaction is open.
+    """
+    if type != VerificationType.REGISTRATION:
+        raise InvalidInput("Only a registration takes a document_id.", code="unexpected_document")
+    if id_document is not None:
+        raise InvalidInput("Give the ID document once: document_id or id_document.", code="unexpected_id_document")
+    document = document_open(tenant=tenant, document=document_get(public_id=document_id))
+    problems = {problem["code"]: problem["detail"] for problem in document.problems}
+    for code in ("document.no_mrz", "document.invalid", "document.expired", "document.inconsistent"):
+        if code in problems:
+            raise InvalidInput(
+                f"Document {document_id} cannot be used: {problems[code]}",
+                code="document.invalid" if code == "document.no_mrz" else code,
+            )
+    if not document.s3_bucket:
+        raise InvalidInput(f"Document {document_id} was read before pages were kept.", code="document.no_image")
+    return {
+        "role": ImageRole.ID_DOCUMENT,
+        "s3_bucket": document.s3_bucket,
+        "s3_name": document.s3_name,
+        "s3_version": document.s3_version,
+        "sha256": document.image_sha256,
+    }
+
+
+def _check_selfie_source(type: str, selfie: ImageInput | None, liveness_session_id: str) -> None:
+    """A selfie, or for a registration a liveness session whose reference image stands in for it.
+
+    When the tenant requires liveness, a registration must name a session (``liveness.required``).
+    """
+    if liveness_session_id:
+        if type != VerificationType.REGISTRATION:
+            raise InvalidInput("Only a registration takes a liveness_session_id.", code="unexpected_liveness_session")
+        if selfie is not None:
+            raise InvalidInput(
+                "With a liveness_session_id the session's reference image is the selfie: send no selfie.",
+                code="unexpected_selfie",
+            )
+        return
+    if type == VerificationType.REGISTRATION and verification_settings().liveness_required:
+        raise InvalidInput(
+            "This tenant requires liveness: name a completed session with liveness_session_id.",
+            code="liveness.required",
+        )
+    if selfie is None:
+        raise InvalidInput("A selfie is required.", code="selfie_required")
 
 
 def _store_uploads(tenant: Tenant, verification_id: str, images: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -251,12 +294,12 @@ def _store_uploads(tenant: Tenant, verification_id: str, images: list[dict[str, 
     keys = [storage.key(uploads[image["role"]]) for image in pending]
     errors = fan_out(put, pending)
     for key, error in zip(keys, errors, strict=True):
-        _audited(tenant, "PutObject", tenant.storage_bucket, key, error)
+        storage_audited(tenant, "PutObject", tenant.storage_bucket, key, error)
     if any(errors):
         for key, error in zip(keys, errors, strict=True):
             if error is None:
                 with contextlib.suppress(UpstreamUnavailable):
-                    _storage_call(tenant, "DeleteObject", tenant.storage_bucket, key, storage.delete)
+                    storage_call(tenant, "DeleteObject", tenant.storage_bucket, key, storage.delete)
         raise UpstreamUnavailable("The tenant's storage could not be reached.") from next(filter(None, errors))
     return [
         {key: value for key, value in image.items() if key != "data"}
@@ -265,28 +308,3 @@ def _store_uploads(tenant: Tenant, verification_id: str, images: list[dict[str, 
         else image
         for image in images
     ]
-
-
-def _storage_call(tenant: Tenant, operation: str, bucket: str, key: str, call: Any) -> None:
-    """One call on the tenant's storage, audited whatever its outcome."""
-    try:
-        call(TenantStorage(tenant).name_of(key))
-    except (BotoCoreError, ClientError) as exc:
-        _audited(tenant, operation, bucket, key, exc)
-        raise UpstreamUnavailable("The tenant's storage could not be reached.") from exc
-    _audited(tenant, operation, bucket, key, None)
-
-
-def _audited(tenant: Tenant, operation: str, bucket: str, key: str, error: BotoCoreError | ClientError | None) -> None:
-    """The storage call's audit event, with the error's code when it failed."""
-    code = None
-    if error is not None:
-        code = error.response["Error"].get("Code", "") if isinstance(error, ClientError) else type(error).__name__
-    record_aws_call(
-        tenant=tenant,
-        service="s3",
-        operation=operation,
-        request_parameters={"Bucket": bucket, "Key": key},
-        response_elements=None,
-        error_code=code,
-    )

@@ -7,21 +7,39 @@ The server thread shares the test's database connection, so what the run creates
 
 from __future__ import annotations
 
+import json
 import os
 import threading
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from botocore.awsrequest import AWSResponse
 from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import WSGIRequestHandler, WSGIServer
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
 from schemathesis.engine import events
 
+from config.aws import aws_client
 from tests.conftest import make_caller
 from tests.factories import with_key_and_bucket
+
+# moto implements neither liveness operation: these answer as Rekognition does for a new session,
+# through botocore's own short-circuit (a before-call handler's answer, which is how Stubber works).
+_LIVENESS_ANSWERS = {
+    "CreateFaceLivenessSession": lambda params: {"SessionId": str(uuid.uuid4())},
+    "GetFaceLivenessSessionResults": lambda params: {"SessionId": params["SessionId"], "Status": "CREATED"},
+}
+
+
+def _answer_liveness(model: Any, params: Any, **kwargs: Any) -> Any:
+    answer = _LIVENESS_ANSWERS.get(model.name)
+    if answer is None:
+        return None
+    return AWSResponse("https://rekognition.local", 200, {}, None), answer(json.loads(params.get("body") or b"{}"))
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -128,6 +146,9 @@ def test_every_phase_and_check_of_the_schema_passes_against_a_live_server(live_u
     settings.VERITY_DEFAULT_API_KEY_RATE = "100000/second"
     caller = make_caller()
     with_key_and_bucket(caller.tenant)  # sealed metadata and stored uploads use the tenant's key and bucket (moto)
+    aws_client("rekognition", caller.tenant.region).meta.events.register(
+        "before-call.rekognition.*", _answer_liveness, unique_id="fuzz-liveness"
+    )
     schema = schemathesis.openapi.from_url(f"{live_url}/v1/schema", config=_config(caller.token))
     schema.config.update(base_url=live_url)
     phases: dict[str, str] = {}

@@ -44,11 +44,11 @@ from tests.factories import (
     as_edge,
     issue_key,
     with_key_and_bucket,
-    with_kms_key,
 )
 from verification.erasure import erasure_request
+from verification.images import ImageInput
 from verification.models import BatchIndexItem, BatchIndexJob, VerificationSettings
-from verification.services import ImageInput, consent_create, verification_create
+from verification.services import consent_create, verification_create
 
 pytestmark = pytest.mark.django_db
 
@@ -252,7 +252,7 @@ def audit_export_detail_case(alice: Caller, bob: Caller) -> None:
 
 def _read_document(caller: Caller, idempotency_key: str) -> Any:
     """POST /v1/documents with DetectText answered by a Stubber (and KMS by moto, for the sealed text)."""
-    with_kms_key(caller.tenant)
+    with_key_and_bucket(caller.tenant)  # the page is kept in the tenant's bucket (moto)
     with Stubber(aws_client("rekognition", caller.tenant.region)) as stub:
         stub.add_response("detect_text", {"TextDetections": [{"DetectedText": "UTOPIA", "Type": "LINE", "Id": 0}]})
         image = {"bytes": base64.b64encode(FACE_PHOTO.read_bytes()).decode()}
@@ -273,6 +273,36 @@ def document_detail_case(alice: Caller, bob: Caller) -> None:
     alices = _read_document(alice, "page-2").json()["id"]
     assert alice.client.get(f"/v1/documents/{alices}").status_code == 200
     _assert_same_as_missing(bob, f"/v1/documents/{alices}", "/v1/documents/doc_doesnotexist000000000000")
+
+
+def _create_liveness_session(caller: Caller, idempotency_key: str) -> Any:
+    """POST /v1/liveness-sessions with CreateFaceLivenessSession answered by a Stubber."""
+    with Stubber(aws_client("rekognition", caller.tenant.region)) as stub:
+        stub.add_response("create_face_liveness_session", {"SessionId": str(uuid.uuid4())})
+        return caller.client.post(
+            "/v1/liveness-sessions", {}, format="json", headers={"Idempotency-Key": idempotency_key}
+        )
+
+
+def liveness_session_list_case(alice: Caller, bob: Caller) -> None:
+    # POST only: the same Idempotency-Key must not replay the other tenant's session.
+    alices, bobs = _create_liveness_session(alice, "live-1"), _create_liveness_session(bob, "live-1")
+    assert alices.status_code == bobs.status_code == 201
+    assert "Idempotent-Replayed" not in bobs
+    assert bobs.json()["id"] != alices.json()["id"]
+    assert bobs.json()["session_id"] != alices.json()["session_id"]
+
+
+def liveness_session_detail_case(alice: Caller, bob: Caller) -> None:
+    alices = _create_liveness_session(alice, "live-2").json()
+    with Stubber(aws_client("rekognition", alice.tenant.region)) as stub:
+        stub.add_response("get_face_liveness_session_results", {"SessionId": alices["session_id"], "Status": "CREATED"})
+        assert alice.client.get(f"/v1/liveness-sessions/{alices['id']}").status_code == 200
+    # Bob's lookup fails before any engine call (the Stubber would refuse an unexpected one).
+    with Stubber(aws_client("rekognition", bob.tenant.region)):
+        _assert_same_as_missing(
+            bob, f"/v1/liveness-sessions/{alices['id']}", "/v1/liveness-sessions/liv_doesnotexist000000000000"
+        )
 
 
 def _alices_batch_job(alice: Caller, idempotency_key: str = "batch-1") -> Any:
@@ -440,6 +470,8 @@ API_CASES: dict[str, ApiCase] = {
     "batch-index-job-detail": batch_index_job_detail_case,
     "batch-index-item-list": batch_index_item_list_case,
     "document-detail": document_detail_case,
+    "liveness-session-list": liveness_session_list_case,
+    "liveness-session-detail": liveness_session_detail_case,
     "kpis": kpis_case,
     "moderation-policy": moderation_policy_case,
     "moderation-image-list": moderation_list_case("images"),

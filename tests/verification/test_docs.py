@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "verification.md").read_text() + (ROOT / "docs" / "errors.md").read_text()
 # Codes given where they are raised: code="…", failure("…", …), the flows' dotted reason codes.
 _CODE_LITERALS = re.compile(
-    r'code="([a-z_.]+)"|failure\(\s*"([a-z_.]+)"|"((?:quality|compare|duplicate|auth|identification|index)\.[a-z_]+)"'
+    r'code="([a-z_.]+)"|failure\(\s*"([a-z_.]+)"|"((?:quality|compare|duplicate|auth|identification|index|liveness)\.[a-z_]+)"'
     r'|"(manifest\.[a-z_]+)"|_fail_job\(\s*tenant,\s*[\w.]+,\s*"([a-z_]+)"'
 )
 

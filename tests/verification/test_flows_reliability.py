@@ -25,8 +25,9 @@ from tests.verification.conftest import active_faces, b64, faces_in_engine, in_s
 from verification import flows, tasks
 from verification.flows import record as record_phase
 from verification.flows import run as run_phase
+from verification.images import ImageInput
 from verification.models import Verification, VerificationStatus, VerificationStep
-from verification.services import ImageInput, consent_create, verification_create
+from verification.services import consent_create, verification_create
 from vision.errors import EngineOutcomeUnknown, EngineUnavailable
 from vision.gateway import Gateway
 

@@ -380,6 +380,7 @@ def test_a_tenant_admin_sets_the_abandonment_timeout_within_limits(caller: Calle
         "biometric_retention_days": 1095,
         "image_retention_days": 30,
         "abandoned_after_hours": hours,
+        "liveness_threshold": 90,
     }
 
     response = admin.post("/admin/verification/verificationsettings/add/", form)

@@ -256,6 +256,7 @@ def test_a_tenant_admin_sets_the_image_retention_in_the_admin_within_limits(
         "biometric_retention_days": 1095,
         "image_retention_days": days,
         "abandoned_after_hours": 24,
+        "liveness_threshold": 90,
     }
 
     response = admin.post("/admin/verification/verificationsettings/add/", form)

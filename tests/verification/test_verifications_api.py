@@ -19,8 +19,9 @@ from tenants.storage import TenantStorage
 from tests.conftest import Caller
 from tests.factories import FaceFactory
 from tests.verification.conftest import b64, new_subject, photo
+from verification.images import ImageInput
 from verification.models import Consent, Subject, Verification, VerificationImage
-from verification.services import ImageInput, consent_create, verification_create
+from verification.services import consent_create, verification_create
 from vision.gateway import Gateway
 
 pytestmark = pytest.mark.django_db
@@ -134,7 +135,6 @@ def test_a_registration_is_accepted_for_processing_and_its_images_kept_until_the
             "subject_id": subject_id,
             "selfie": b64(photo("person_a_2")),
             "id_document": b64(photo("person_a_1")),
-            "liveness_session_id": "live-1",
         },
         format="json",
     )
@@ -144,7 +144,7 @@ def test_a_registration_is_accepted_for_processing_and_its_images_kept_until_the
     assert body["id"].startswith("ver_")
     assert (body["type"], body["status"], body["subject_id"]) == ("registration", "pending", subject_id)
     assert (body["reasons"], body["matches"], body["steps"]) == ([], [], [])
-    assert body["liveness_session_id"] == "live-1"
+    assert body["liveness_session_id"] == ""
     assert _written(caller)[:2] == (1, 2)
     assert engine_calls == []
     # The uploads are in the tenant's storage, SSE-KMS under its key; the database holds no image.
@@ -214,7 +214,7 @@ def _selfie(**extra: Any) -> dict[str, Any]:
         (_selfie(type="identification", subject_id="{subject}"), 400, "unexpected_subject"),
         (_selfie(type="authentication", subject_id="sub_doesnotexist"), 404, "not_found"),
         (_selfie(type="enrolment", subject_id="{subject}"), 400, "validation_error"),
-        ({"type": "identification"}, 400, "validation_error"),
+        ({"type": "identification"}, 400, "selfie_required"),
         ({"type": "identification", "selfie": {"bytes": "not base64!"}}, 400, "validation_error"),
         ({"type": "identification", "selfie": {"bytes": 12345}}, 400, "validation_error"),
         ({"type": "identification", "selfie": {}}, 400, "validation_error"),

@@ -270,6 +270,8 @@ class VerificationSettingsAdmin(TenantOwnedAdmin):
         "biometric_retention_days",
         "image_retention_days",
         "abandoned_after_hours",
+        "liveness_required",
+        "liveness_threshold",
         "updated_at",
     ]
     fields = [
@@ -277,6 +279,8 @@ class VerificationSettingsAdmin(TenantOwnedAdmin):
         "biometric_retention_days",
         "image_retention_days",
         "abandoned_after_hours",
+        "liveness_required",
+        "liveness_threshold",
         "next_retention_purge",
     ]
     readonly_fields = ["next_retention_purge"]

@@ -29,7 +29,7 @@ from typing import Any
 
 from audit.identity import verity_event_source
 from audit.redaction import KEEP, ListOf, register_event
-from verification.models import VerificationStatus, VerificationType
+from verification.models import Verification, VerificationStatus, VerificationType
 
 VERIFICATION_SOURCE = verity_event_source("verification")
 
@@ -39,6 +39,15 @@ FLOWS: dict[str, tuple[str, ...]] = {
     VerificationType.PHOTO_UPDATE: ("consent", "quality", "authenticate", "index", "delete_old_face"),
     VerificationType.IDENTIFICATION: ("quality", "identify"),
 }
+
+
+def flow_of(verification: Verification) -> tuple[str, ...]:
+    """The verification's steps: a registration that names a liveness session checks it right after consent."""
+    flow = FLOWS[verification.type]
+    if verification.type == VerificationType.REGISTRATION and verification.liveness_session_id:
+        return (flow[0], "liveness", *flow[1:])
+    return flow
+
 
 # How many matches each shard returns for a duplicate check or an identification.
 SEARCH_MAX_FACES = 10
@@ -115,11 +124,14 @@ class PendingStep:
     known_face_ids: tuple[str, ...] = ()
     retired_face_ids: tuple[str, ...] = ()
     duplicate_action: str = ""
+    # liveness: the session the verification consumed, and the tenant's threshold
+    liveness: Mapping[str, Any] | None = None
 
 
 # What each step's engine phase reads, so that its prepare phase loads only that.
 NEEDS: dict[str, frozenset[str]] = {
     "consent": frozenset({"consent"}),
+    "liveness": frozenset({"liveness"}),
     "quality": frozenset({"selfie", "thresholds"}),
     "compare": frozenset({"selfie", "document", "shards"}),
     "duplicate": frozenset({"selfie", "shards", "settings"}),
@@ -140,6 +152,10 @@ class StepOutcome:
     indexed_face_id: str | None = None
     face_model_version: str = ""
     matches: list[dict[str, Any]] = field(default_factory=list)
+    # liveness: what GetFaceLivenessSessionResults answered (no image bytes), and the reference
+    # image in the tenant's storage that the later steps compare and index ({Bucket, Name, sha256})
+    liveness_answer: dict[str, Any] | None = None
+    reference_image: dict[str, str] | None = None
 
     @classmethod
     def failure(

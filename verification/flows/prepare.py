@@ -12,16 +12,17 @@ from tenants.models import Tenant
 from tenants.scope import require_scope, scope_database
 from tenants.selectors import effective_thresholds
 from verification.flows import (
-    FLOWS,
     NEEDS,
     STORED,
     PendingStep,
     Shard,
+    flow_of,
 )
 from verification.models import (
     Face,
     FaceStatus,
     ImageRole,
+    LivenessSession,
     StepStatus,
     Subject,
     Verification,
@@ -50,7 +51,7 @@ def step_start(tenant: Tenant, verification: Verification) -> PendingStep | None
     if verification.is_final:
         return None
     rows = {row.name: row for row in VerificationStep.objects.filter(verification=verification)}
-    flow = FLOWS[verification.type]
+    flow = flow_of(verification)
     position, name = next(
         ((i, step) for i, step in enumerate(flow) if step not in rows or rows[step].status != StepStatus.PASSED),
         (len(flow), ""),
@@ -113,6 +114,15 @@ def _pending_step(tenant: Tenant, verification: Verification, name: str, *, resu
         if selfie is None:
             raise RuntimeError(f"Verification {verification.public_id} has no selfie.")
         loaded |= {"selfie": selfie, "document": _image_member(images.get(ImageRole.ID_DOCUMENT))}
+    if "liveness" in needs:
+        session = LivenessSession.objects.filter(consumed_by=verification).first()
+        if session is not None:
+            loaded["liveness"] = {
+                "pk": session.pk,
+                "public_id": session.public_id,
+                "session_id": session.session_id,
+                "threshold": verification_settings().liveness_threshold,
+            }
     if "consent" in needs:
         loaded["consent_active"] = subject is not None and consent_active(subject=subject) is not None
     if "thresholds" in needs:

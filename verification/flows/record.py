@@ -12,13 +12,14 @@ from audit.recording import record_system_event
 from tenants.models import Tenant
 from tenants.scope import require_scope, scope_database
 from verification.flows import (
-    FLOWS,
     VERIFICATION_SOURCE,
     PendingStep,
     StepAlreadyRecorded,
     StepOutcome,
+    flow_of,
 )
 from verification.flows.prepare import step_start
+from verification.liveness import liveness_result_record
 from verification.models import (
     Face,
     FaceStatus,
@@ -68,10 +69,25 @@ def _record(tenant: Tenant, verification: Verification, step: PendingStep, outco
         Face.objects.filter(subject=verification.subject, face_id__in=step.retired_face_ids).update(
             status=FaceStatus.DELETED, deleted_at=now
         )
+    if step.name == "liveness" and step.liveness is not None and outcome.liveness_answer is not None:
+        liveness_result_record(session_pk=step.liveness["pk"], answer=outcome.liveness_answer)
+    if outcome.passed and outcome.reference_image is not None:
+        # The session's reference image is the selfie the later steps compare and index.
+        reference = outcome.reference_image
+        VerificationImage.objects.create(
+            tenant=tenant,
+            verification=verification,
+            role=ImageRole.SELFIE,
+            s3_bucket=reference["Bucket"],
+            s3_name=reference["Name"],
+            s3_version=reference.get("Version", ""),
+            sha256=reference.get("sha256", ""),
+            stored=True,
+        )
     if outcome.matches:
         verification.matches = _ranked_subjects(outcome.matches)
     _record_step_event(tenant, verification, row, details)
-    flow = FLOWS[verification.type]
+    flow = flow_of(verification)
     if not outcome.passed:
         reasons = [{"code": r["code"], "step": step.name, "detail": r["detail"]} for r in outcome.reasons]
         _finish(tenant, verification, outcome.failed_status, reasons, now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -23,6 +24,7 @@ from verification.flows import (
     Shard,
     StepOutcome,
 )
+from verification.flows.liveness import liveness_check
 from verification.models import (
     VerificationStatus,
 )
@@ -51,9 +53,14 @@ def verification_step_run(*, tenant: Tenant, step: PendingStep, images: StoredIm
     the task to retry; any other engine refusal fails the verification with its code. ``images``
     keeps the stored uploads read by earlier steps of the same run."""
     runner = _RUNNERS[step.name]
-    step = _with_stored_images(images or StoredImages(tenant), step)
+    stored = images or StoredImages(tenant)
+    step = _with_stored_images(stored, step)
     try:
-        return runner(Gateway(tenant), step)
+        outcome = runner(Gateway(tenant), step)
+        if outcome.reference_image is not None:  # read once: its digest now, its bytes for the next steps
+            data = stored.bytes_of(outcome.reference_image)
+            outcome.reference_image["sha256"] = hashlib.sha256(data).hexdigest()
+        return outcome
     except (UpstreamUnavailable, RateLimited):
         raise
     except DomainError as error:
@@ -368,6 +375,7 @@ def _identify(gateway: Gateway, step: PendingStep) -> StepOutcome:
 
 _RUNNERS: dict[str, Callable[[Gateway, PendingStep], StepOutcome]] = {
     "consent": _consent,
+    "liveness": liveness_check,
     "quality": _quality,
     "compare": _compare,
     "duplicate": _duplicate,

@@ -167,7 +167,6 @@ class Verification(TenantOwnedModel):
     type = models.CharField(max_length=32, choices=VerificationType.choices)
     status = models.CharField(max_length=16, choices=VerificationStatus.choices, default=VerificationStatus.PENDING)
     subject = models.ForeignKey(Subject, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    # Accepted and kept now; the liveness and document work uses them.
     liveness_session_id = models.CharField(max_length=128, blank=True)
     document_id = models.CharField(max_length=128, blank=True)
     reasons = models.JSONField(default=list, blank=True)  # [{"code", "step", "detail"}]
@@ -294,6 +293,12 @@ class VerificationSettings(TenantOwnedModel):
             "it finished; a subject's reference image is kept with its face."
         ),
     )
+    liveness_required = models.BooleanField(default=False, help_text="A registration must name a liveness session.")
+    liveness_threshold = models.FloatField(
+        default=90.0,
+        validators=[MinValueValidator(0.0), MaxValueValidator(100.0)],
+        help_text="A liveness session passes when Rekognition's confidence is at least this (0 to 100).",
+    )
     abandoned_after_hours = models.PositiveIntegerField(
         default=DEFAULT_ABANDONED_AFTER_HOURS,
         validators=[MinValueValidator(1), MaxValueValidator(MAX_ABANDONED_AFTER_HOURS)],
@@ -310,30 +315,6 @@ class VerificationSettings(TenantOwnedModel):
 
     def __str__(self) -> str:
         return "Verification settings"
-
-
-class Document(TenantOwnedModel):
-    """An ID document page read with DetectText: its lines and its parsed MRZ.
-
-    ``lines`` and ``mrz`` are personal data: returned to the tenant, never logged, and audited
-    only as counts and check results.
-    """
-
-    public_id = models.CharField(max_length=32, unique=True, default=partial(public_id, "doc"), editable=False)
-    # The lines, MRZ and problems, sealed under the tenant's KMS key (tenants.envelope); the three
-    # columns below are then empty, and filled in memory by verification.documents.document_open.
-    sealed = models.TextField(blank=True)
-    lines = models.JSONField(default=list, blank=True)
-    mrz = models.JSONField(null=True, blank=True)
-    problems = models.JSONField(default=list, blank=True)  # [{"code", "detail"}]
-    image_sha256 = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    class Meta(TenantOwnedModel.Meta):
-        indexes = [models.Index(fields=["tenant", "created_at"])]
-
-    def __str__(self) -> str:
-        return self.public_id
 
 
 class ErasureReason(models.TextChoices):
@@ -389,3 +370,6 @@ from verification.models.batch import BatchIndexItem as BatchIndexItem  # noqa: 
 from verification.models.batch import BatchIndexJob as BatchIndexJob  # noqa: E402
 from verification.models.batch import BatchItemStatus as BatchItemStatus  # noqa: E402
 from verification.models.batch import BatchJobStatus as BatchJobStatus  # noqa: E402
+from verification.models.document import Document as Document  # noqa: E402
+from verification.models.liveness import LivenessSession as LivenessSession  # noqa: E402
+from verification.models.liveness import LivenessStatus as LivenessStatus  # noqa: E402
