@@ -53,13 +53,13 @@ def storage_call(tenant: Tenant, operation: str, bucket: str, key: str, call: An
     try:
         call(TenantStorage(tenant).name_of(key))
     except (BotoCoreError, ClientError) as exc:
-        storage_audited(tenant, operation, bucket, key, exc)
+        storage_audited(tenant, operation, {"Bucket": bucket, "Key": key}, exc)
         raise UpstreamUnavailable("The tenant's storage could not be reached.") from exc
-    storage_audited(tenant, operation, bucket, key, None)
+    storage_audited(tenant, operation, {"Bucket": bucket, "Key": key}, None)
 
 
 def storage_audited(
-    tenant: Tenant, operation: str, bucket: str, key: str, error: BotoCoreError | ClientError | None
+    tenant: Tenant, operation: str, parameters: dict[str, str], error: BotoCoreError | ClientError | None
 ) -> None:
     """The storage call's audit event, with the error's code when it failed."""
     code = None
@@ -69,7 +69,7 @@ def storage_audited(
         tenant=tenant,
         service="s3",
         operation=operation,
-        request_parameters={"Bucket": bucket, "Key": key},
+        request_parameters=parameters,
         response_elements=None,
         error_code=code,
     )

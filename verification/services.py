@@ -294,7 +294,7 @@ def _store_uploads(tenant: Tenant, verification_id: str, images: list[dict[str, 
     keys = [storage.key(uploads[image["role"]]) for image in pending]
     errors = fan_out(put, pending)
     for key, error in zip(keys, errors, strict=True):
-        storage_audited(tenant, "PutObject", tenant.storage_bucket, key, error)
+        storage_audited(tenant, "PutObject", {"Bucket": tenant.storage_bucket, "Key": key}, error)
     if any(errors):
         for key, error in zip(keys, errors, strict=True):
             if error is None:

@@ -21,11 +21,11 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from audit.recording import record_aws_call
 from config.aws import aws_client
 from config.errors import UpstreamUnavailable
 from tenants.models import Tenant
 from tenants.scope import scope_database
+from verification.images import storage_audited
 from verification.models import Document, Face, FaceStatus, Subject, Verification, VerificationImage, VerificationStep
 from verification.selectors import stored_objects, subject_images
 from vision import cache
@@ -97,17 +97,7 @@ def delete_object(tenant: Tenant, s3: Any, bucket: str, key: str, version: str) 
         s3.delete_object(**parameters)
     except (BotoCoreError, ClientError) as exc:
         error = exc
-    code = None
-    if error is not None:
-        code = error.response["Error"].get("Code", "") if isinstance(error, ClientError) else type(error).__name__
-    record_aws_call(
-        tenant=tenant,
-        service="s3",
-        operation="DeleteObject",
-        request_parameters=parameters,
-        response_elements=None,
-        error_code=code,
-    )
+    storage_audited(tenant, "DeleteObject", parameters, error)
     if error is not None:
         raise UpstreamUnavailable("A stored image could not be deleted.") from error
 
