@@ -23,6 +23,7 @@ from tests.vision.endpoint.endpoint_helpers import post
 from verification.flows import PendingStep
 from verification.flows.liveness import liveness_check
 from verification.models import Face, LivenessSession, Verification, VerificationSettings
+from vision.gateway import Gateway
 from vision.local.models import LivenessSession as EngineSession
 
 
@@ -347,3 +348,25 @@ def test_a_session_is_created_with_the_tenants_key_bucket_and_a_token(caller: Ca
         stub.assert_no_pending_responses()
     assert created.status_code == 201, created.content
     assert created.json()["session_id"] == "0b7e5b9e-0d3a-4d2f-9d44-2a9c2a1f0c11"
+
+
+def test_a_result_recorded_as_final_is_not_asked_for_again(
+    verifier: Caller,
+    run_tasks: Callable[..., Any],
+    session_for: Callable[..., dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    session = session_for(photo("person_a_1"))
+    assert verifier.client.get(f"/v1/liveness-sessions/{session['id']}").json()["status"] == "SUCCEEDED"
+    calls: list[str] = []
+    original = Gateway.call
+
+    def spy(self: Gateway, operation: str, /, **params: Any) -> dict[str, Any]:
+        calls.append(operation)
+        return original(self, operation, **params)
+
+    monkeypatch.setattr(Gateway, "call", spy)
+    result = _final(verifier, _register(verifier, run_tasks, new_subject(verifier), session["id"], "person_a_2"))
+    assert result["status"] == "approved", result["reasons"]
+    assert "GetFaceLivenessSessionResults" not in calls
+    assert "IndexFaces" in calls

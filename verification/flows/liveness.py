@@ -14,7 +14,9 @@ def liveness_check(gateway: Gateway, step: PendingStep) -> StepOutcome:
         return StepOutcome.failure(
             "internal_error", "The verification has no liveness session.", status=VerificationStatus.FAILED
         )
-    answer = gateway.call("GetFaceLivenessSessionResults", SessionId=live["session_id"])
+    # A result already recorded as final (a GET of the session) is not asked again: Rekognition
+    # keeps a session's results only for a while after it ends.
+    answer = live.get("recorded") or gateway.call("GetFaceLivenessSessionResults", SessionId=live["session_id"])
     status, confidence, threshold = str(answer.get("Status", "")), answer.get("Confidence"), live["threshold"]
     reference = (answer.get("ReferenceImage") or {}).get("S3Object")
     recorded = {

@@ -123,6 +123,15 @@ def _pending_step(tenant: Tenant, verification: Verification, name: str, *, resu
                 "session_id": session.session_id,
                 "threshold": verification_settings().liveness_threshold,
             }
+            if session.is_final:
+                reference = {"Bucket": session.reference_bucket, "Name": session.reference_name}
+                if session.reference_version:
+                    reference["Version"] = session.reference_version
+                loaded["liveness"]["recorded"] = {
+                    "Status": session.status,
+                    "Confidence": session.confidence,
+                    "ReferenceImage": {"S3Object": reference} if session.reference_name else {},
+                }
     if "consent" in needs:
         loaded["consent_active"] = subject is not None and consent_active(subject=subject) is not None
     if "thresholds" in needs:
