@@ -11,7 +11,7 @@ given its place in the tenant's chain — by ``chain_seal`` right after its tran
 - ``console``: the admin console's sign-ins, sign-outs and changes, and the signals that record them.
 """
 
-from audit.recording.chain import AUDIT_DATABASE, chain_seal, seals_deferred
+from audit.recording.chain import AUDIT_DATABASE, chain_seal
 from audit.recording.console import (
     audited_by_services,
     connect_admin_signals,
@@ -49,5 +49,4 @@ __all__ = [
     "record_gateway_call",
     "record_gateway_calls",
     "record_system_event",
-    "seals_deferred",
 ]

@@ -10,7 +10,6 @@ recompute every hash).
 
 from __future__ import annotations
 
-import contextvars
 import functools
 import logging
 from collections.abc import Iterator
@@ -28,11 +27,6 @@ SEAL_BATCH = 5000
 SEAL_LOCK_TIMEOUT = "2s"
 # A second connection with the application's credentials, for events that commit on their own.
 AUDIT_DATABASE = "audit"
-
-# Chains whose seal waits for the end of the enclosing ``seals_deferred`` block (an API request).
-_deferred: contextvars.ContextVar[set[int | None] | None] = contextvars.ContextVar(
-    "verity_audit_deferred_seals", default=None
-)
 
 
 def chain_seal(*, tenant_id: int | None, lock_timeout: str | None = None) -> int:
@@ -106,33 +100,7 @@ def _seal_after_commit(chain: int | None) -> None:
     if chain in marker[1]:
         return
     marker[1].add(chain)
-    transaction.on_commit(functools.partial(_seal_or_defer, chain), using=connection.alias)
-
-
-@contextmanager
-def seals_deferred() -> Iterator[None]:
-    """Seal once, when the block ends, every chain its transactions wrote events to.
-
-    An API request commits its domain events and then its own request event, each in a
-    transaction of its own; sealing after each commit would seal the same chain twice in a row.
-    The events are committed either way; a block that dies before its end leaves them to the sweeper.
-    """
-    chains: set[int | None] = set()
-    token = _deferred.set(chains)
-    try:
-        yield
-    finally:
-        _deferred.reset(token)
-        for chain in sorted(chains, key=lambda chain: -1 if chain is None else chain):
-            _seal_quietly(chain)
-
-
-def _seal_or_defer(chain: int | None) -> None:
-    deferred = _deferred.get()
-    if deferred is not None:
-        deferred.add(chain)
-    else:
-        _seal_quietly(chain)
+    transaction.on_commit(functools.partial(_seal_quietly, chain), using=connection.alias)
 
 
 def _seal_quietly(chain: int | None) -> None:

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.recording import record_api_request, seals_deferred
+from audit.recording import record_api_request
 from config.api.idempotency import IdempotentPostMixin
 from config.api.pagination import CursorPagination
 from tenants.permissions import policy_action
@@ -31,11 +31,6 @@ class ApiView(IdempotentPostMixin, APIView):
         for forbidden in ("get_queryset", "get_object"):
             if forbidden in cls.__dict__:
                 raise TypeError(f"{cls.__name__} may not define {forbidden}: read through a selector instead.")
-
-    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        # The domain's events and the request's own are sealed together once it is answered.
-        with seals_deferred():
-            return super().dispatch(request, *args, **kwargs)
 
     def validated_query(self, filters: type[serializers.Serializer[Any]], request: Request) -> dict[str, Any]:
         """The query string checked by ``filters`` (400 ``validation_error`` otherwise).

@@ -14,13 +14,10 @@ from audit.cloudtrail.records import GENESIS_HASH, record_hash
 from audit.identity import system_identity
 from audit.integrity import chain_verify
 from audit.models import AuditChainEntry, AuditEvent
-from audit.recording import chain as chain_module
-from audit.recording import chain_seal, record_event, seals_deferred
-from config.api import views as api_views
+from audit.recording import chain_seal, record_event
 from tenants.models import Tenant
 from tenants.scope import platform_scope, tenant_scope
 from tests.committed import in_own_connection, owner_connection
-from tests.conftest import Caller
 from tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -76,50 +73,6 @@ def test_the_commit_hook_seals_once_per_transaction(django_capture_on_commit_cal
             record(tenant)
     assert len(callbacks) == 1
     assert_intact(chain_of(tenant), 3)
-
-
-def test_deferred_seals_seal_each_chain_once_when_the_block_ends(
-    django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    first, second = TenantFactory(), TenantFactory()
-    seals: list[int | None] = []
-    real_seal = chain_module.chain_seal
-
-    def counted_seal(*, tenant_id: int | None, **options: Any) -> int:
-        seals.append(tenant_id)
-        return real_seal(tenant_id=tenant_id, **options)
-
-    monkeypatch.setattr(chain_module, "chain_seal", counted_seal)
-    with seals_deferred():
-        for tenant in (first, first, second):  # three transactions, each committed
-            with django_capture_on_commit_callbacks(execute=True), tenant_scope(tenant):
-                record(tenant)
-        assert seals == []
-    assert sorted(seals) == sorted([first.pk, second.pk])
-    assert_intact(chain_of(first), 2)
-    assert_intact(chain_of(second), 1)
-    third = TenantFactory()
-    with django_capture_on_commit_callbacks(execute=True), tenant_scope(third):
-        record(third)  # outside the block: sealed right after its commit
-    assert seals[-1] == third.pk
-    assert_intact(chain_of(third), 1)
-
-
-def test_an_api_request_records_its_events_with_sealing_deferred_to_its_end(
-    caller: Caller, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[object] = []
-    real_record = api_views.record_api_request
-
-    def watched(**event: Any) -> None:
-        seen.append(chain_module._deferred.get())
-        real_record(**event)
-
-    monkeypatch.setattr(api_views, "record_api_request", watched)
-    assert caller.client.post("/v1/subjects", {"external_id": "deferred"}, format="json").status_code == 201
-    assert len(seen) == 1
-    assert isinstance(seen[0], set)
-    assert chain_module._deferred.get() is None
 
 
 def test_each_tenant_and_the_platform_have_their_own_chain() -> None:
