@@ -28,7 +28,9 @@ from audit.models import (
 from audit.recording import record_system_event
 from config.errors import InvalidInput
 from tenants.models import Tenant
-from tenants.scope import require_scope
+from tenants.scope import require_scope, scope_database
+from webhooks.models import EventType
+from webhooks.outbox import event_emit
 
 logger = logging.getLogger(__name__)
 
@@ -121,13 +123,13 @@ def export_run(*, export: AuditExport) -> AuditExport:
     except Exception:
         # The detail (bucket names, paths, library messages) is for operators, not tenants.
         logger.exception("Audit export %s of tenant %s failed", export.public_id, tenant.pk)
-        with transaction.atomic():
+        with transaction.atomic(using=scope_database()):
             AuditExport.objects.filter(pk=export.pk).update(
                 status=ExportStatus.FAILED, error=EXPORT_FAILED_CODE, finished_at=timezone.now()
             )
             _record_export_event(export, tenant, error_code=EXPORT_FAILED_CODE, error_message=EXPORT_FAILED_MESSAGE)
         raise
-    with transaction.atomic():
+    with transaction.atomic(using=scope_database()):
         AuditExport.objects.filter(pk=export.pk).update(
             status=ExportStatus.COMPLETED,
             record_count=counts[0],
@@ -143,6 +145,16 @@ def export_run(*, export: AuditExport) -> AuditExport:
 def _record_export_event(
     export: AuditExport, tenant: Tenant, *, error_code: str | None = None, error_message: str | None = None
 ) -> None:
+    event_emit(
+        tenant=tenant,
+        type=EventType.AUDIT_EXPORT_COMPLETED,
+        data={
+            "object": "audit_export",
+            "id": export.public_id,
+            "status": ExportStatus.FAILED.value if error_code else ExportStatus.COMPLETED.value,
+            "error_code": error_code,
+        },
+    )
     record_system_event(
         tenant=tenant,
         event_source=verity_event_source("audit"),

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "tenants",
     "verification",
     "moderation",
+    "webhooks",
     "audit",
     "vision",
     "vision.local.apps.LocalRekognitionConfig",
@@ -363,3 +364,30 @@ CELERY_BEAT_SCHEDULE["moderation-upload-retention"] = {
     "schedule": crontab(hour=2, minute=23),
 }
 # --- end of moderation --------------------------------------------------------------------------
+
+# --- Webhooks (webhooks/, docs/webhooks.md) -----------------------------------------------------
+# Destinations are resolved and refused when any address is not public (loopback, private,
+# link-local, multicast, reserved, the metadata range), unless it lies in one of these networks.
+# Development allows this machine's own receivers; production allows none unless told to.
+VERITY_WEBHOOK_ALLOWED_NETWORKS = env.list(
+    "VERITY_WEBHOOK_ALLOWED_NETWORKS", default=[] if IS_PRODUCTION else ["127.0.0.0/8", "::1/128"]
+)
+VERITY_WEBHOOK_REQUIRE_HTTPS = env.bool("VERITY_WEBHOOK_REQUIRE_HTTPS", default=IS_PRODUCTION)
+# Seconds to wait before each retry after a failed attempt: 10 attempts over about three days
+# (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 20 h: 71.4 h in all).
+VERITY_WEBHOOK_RETRY_SCHEDULE = [
+    int(delay)
+    for delay in env.list(
+        "VERITY_WEBHOOK_RETRY_SCHEDULE",
+        default=["5", "300", "1800", "7200", "18000", "36000", "50400", "72000", "72000"],
+    )
+]
+VERITY_WEBHOOK_TIMEOUT_SECONDS = env.float("VERITY_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# How long a rotated-out secret keeps signing by default (the caller may choose 0 to 7 days).
+VERITY_WEBHOOK_SECRET_OVERLAP_SECONDS = env.int("VERITY_WEBHOOK_SECRET_OVERLAP_SECONDS", default=24 * 3600)
+CELERY_BEAT_SCHEDULE["webhooks-dispatch-due"] = {"task": "webhooks.tasks.dispatch_due_deliveries", "schedule": 15.0}
+# Mail to tenant admins (an endpoint disabled after persistent failure). EMAIL_URL, e.g.
+# smtp+tls://user:password@smtp.example.com:587; development prints mail to the console.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://" if not IS_PRODUCTION else "smtp://localhost:25"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Verity <verity@localhost>")
+# --- end of webhooks ----------------------------------------------------------------------------

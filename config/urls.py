@@ -56,6 +56,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("kpis", KpisView.as_view(), name="kpis"),
     path("", include("audit.urls")),
     path("", include("moderation.urls")),
+    path("", include("webhooks.urls")),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

@@ -202,3 +202,11 @@ def with_key_and_bucket(tenant: Tenant) -> Tenant:
     with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
         s3.create_bucket(Bucket=tenant.storage_bucket)
     return tenant
+
+
+def webhook_events(tenant: Tenant, type: str) -> list[dict[str, Any]]:
+    """The data of the tenant's webhook events of ``type`` (the outbox), oldest first."""
+    from webhooks.models import Event
+
+    with tenant_scope(tenant):
+        return list(Event.objects.filter(type=type).order_by("pk").values_list("data", flat=True))

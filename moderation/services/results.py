@@ -13,6 +13,8 @@ from moderation.models import (
 )
 from moderation.services import MODERATION_SOURCE, moderation_resource
 from tenants.scope import scope_database
+from webhooks.models import EventType
+from webhooks.outbox import event_emit
 
 
 def record_success(result: ModerationResult) -> ModerationResult:
@@ -62,4 +64,20 @@ def record_completion(result: ModerationResult, *, review_task: ReviewTask | Non
             "errorCode": result.error_code or None,
         },
         resources=[moderation_resource(result.tenant, result.public_id)],
+    )
+    event_emit(
+        tenant=result.tenant_id,
+        type=EventType.MODERATION_COMPLETED,
+        data={
+            "object": "moderation",
+            "id": result.public_id,
+            "media_type": result.media_type,
+            "status": result.status,
+            "decision": result.decision or None,
+            "driving_category": result.driving_category or None,
+            "policy_version": result.policy.version,
+            "review_id": review_task.public_id if review_task else None,
+            "external_ref": result.external_ref or None,
+            "error_code": result.error_code or None,
+        },
     )

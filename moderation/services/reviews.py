@@ -19,6 +19,8 @@ from moderation.models import (
 from moderation.services import MODERATION_SOURCE, moderation_resource
 from tenants.models import Role, Tenant
 from tenants.scope import require_scope, scope_database
+from webhooks.models import EventType
+from webhooks.outbox import event_emit
 
 
 def _check_reviewer(tenant: Tenant, reviewer: Any) -> None:
@@ -92,5 +94,17 @@ def review_task_decide(*, tenant: Tenant, task: ReviewTask, reviewer: Any, decis
                 "note": note,
             },
             resources=[moderation_resource(tenant, result.public_id)],
+        )
+        event_emit(
+            tenant=tenant,
+            type=EventType.REVIEW_DECIDED,
+            data={
+                "object": "review",
+                "id": task.public_id,
+                "moderation_id": result.public_id,
+                "automated_decision": result.decision,
+                "final_decision": decision,
+                "external_ref": result.external_ref or None,
+            },
         )
     return task

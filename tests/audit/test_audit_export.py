@@ -25,7 +25,7 @@ from config.aws import aws_client
 from tenants.models import Tenant
 from tenants.scope import tenant_scope
 from tests.audit.events import record_verification_event
-from tests.factories import TenantFactory, as_edge
+from tests.factories import TenantFactory, as_edge, webhook_events
 
 pytestmark = pytest.mark.django_db
 
@@ -124,6 +124,10 @@ def test_export_records_itself_as_a_system_event(tenant: Tenant, tmp_path: Path)
     assert event.record["eventType"] == "AwsServiceEvent"
     assert event.record["serviceEventDetails"]["recordCount"] == 7
     assert event.record["serviceEventDetails"]["startTime"] == "2025-03-01T09:00:00Z"
+    (completed,) = webhook_events(tenant, "audit_export.completed")
+    assert completed["object"] == "audit_export"
+    assert completed["id"].startswith("aex_")
+    assert (completed["status"], completed["error_code"]) == ("completed", None)
 
 
 def test_csv_export_has_one_row_per_event(tenant: Tenant, tmp_path: Path) -> None:

@@ -23,6 +23,8 @@ SHOWN = [
     "SECURE_HSTS_SECONDS",
     "SECURE_PROXY_SSL_HEADER",
     "VERITY_LOCAL_REKOGNITION_CREDENTIALS",
+    "VERITY_WEBHOOK_REQUIRE_HTTPS",
+    "VERITY_WEBHOOK_ALLOWED_NETWORKS",
 ]
 
 
@@ -107,3 +109,12 @@ def test_the_https_redirect_spares_the_health_probe(settings: Any) -> None:
     redirected = client.get("/v1/tenant")
     assert redirected.status_code == 301
     assert redirected["Location"].startswith("https://")
+
+
+def test_webhooks_need_https_and_public_addresses_in_production_only() -> None:
+    production = loaded(DJANGO_SECRET_KEY=SECRET, DJANGO_ALLOWED_HOSTS="verity.example.com")
+    development = loaded(VERITY_ENV="development")
+
+    assert (production["VERITY_WEBHOOK_REQUIRE_HTTPS"], production["VERITY_WEBHOOK_ALLOWED_NETWORKS"]) == (True, [])
+    assert development["VERITY_WEBHOOK_REQUIRE_HTTPS"] is False
+    assert development["VERITY_WEBHOOK_ALLOWED_NETWORKS"] == ["127.0.0.0/8", "::1/128"]

@@ -20,6 +20,7 @@ import pytest
 from botocore.stub import Stubber
 from django.contrib import admin
 from django.contrib.auth.models import Group
+from django.db import transaction
 from django.db.models import Model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -44,11 +45,15 @@ from tests.factories import (
     as_edge,
     issue_key,
     with_key_and_bucket,
+    with_kms_key,
 )
 from verification.erasure import erasure_request
 from verification.images import ImageInput
 from verification.models import BatchIndexItem, BatchIndexJob, VerificationSettings
 from verification.services import consent_create, verification_create
+from webhooks.models import Delivery, DeliveryAttempt
+from webhooks.outbox import event_emit
+from webhooks.services import webhook_endpoint_create
 
 pytestmark = pytest.mark.django_db
 
@@ -449,6 +454,82 @@ def tenant_neutral(path: str) -> ApiCase:
     return case
 
 
+# --- Webhooks ---------------------------------------------------------------------------------------
+WEBHOOK_URL = "http://127.0.0.1:9/hooks"  # development settings allow loopback receivers
+
+
+def _webhook_endpoint(caller: Caller) -> dict[str, Any]:
+    with_kms_key(caller.tenant)  # the signing secret is sealed under the tenant's key
+    created = caller.client.post("/v1/webhook-endpoints", {"url": WEBHOOK_URL, "enabled_events": ["*"]}, format="json")
+    assert created.status_code == 201, created.content
+    body: dict[str, Any] = created.json()
+    return body
+
+
+def _webhook_event(caller: Caller) -> str:
+    with tenant_scope(caller.tenant), transaction.atomic():
+        return event_emit(
+            tenant=caller.tenant, type="verification.completed", data={"object": "verification"}
+        ).public_id
+
+
+def webhook_endpoint_list_case(alice: Caller, bob: Caller) -> None:
+    alices = _webhook_endpoint(alice)
+    assert [e["id"] for e in alice.client.get("/v1/webhook-endpoints").json()["results"]] == [alices["id"]]
+    assert bob.client.get("/v1/webhook-endpoints").json()["results"] == []
+
+
+def webhook_endpoint_detail_case(alice: Caller, bob: Caller) -> None:
+    alices = _webhook_endpoint(alice)
+    url, missing = f"/v1/webhook-endpoints/{alices['id']}", "/v1/webhook-endpoints/whe_doesnotexist0000000000"
+    assert alice.client.get(url).status_code == 200
+    _assert_same_as_missing(bob, url, missing)
+    assert bob.client.patch(url, {"enabled": False}, format="json").status_code == 404
+    assert bob.client.delete(url).status_code == 404
+    assert alice.client.get(url).json()["enabled"] is True
+
+
+def webhook_endpoint_rotate_secret_case(alice: Caller, bob: Caller) -> None:
+    alices = _webhook_endpoint(alice)
+    rotated = bob.client.post(f"/v1/webhook-endpoints/{alices['id']}/rotate-secret", {}, format="json")
+    assert rotated.status_code == 404
+    assert alice.client.get(f"/v1/webhook-endpoints/{alices['id']}").json()["secret_rotation_ends_at"] is None
+
+
+def webhook_endpoint_attempts_case(alice: Caller, bob: Caller) -> None:
+    alices = _webhook_endpoint(alice)
+    assert alice.client.get(f"/v1/webhook-endpoints/{alices['id']}/attempts").status_code == 200
+    _assert_same_as_missing(
+        bob,
+        f"/v1/webhook-endpoints/{alices['id']}/attempts",
+        "/v1/webhook-endpoints/whe_doesnotexist0000000000/attempts",
+    )
+
+
+def event_list_case(alice: Caller, bob: Caller) -> None:
+    alices = _webhook_event(alice)
+    assert [e["id"] for e in alice.client.get("/v1/events").json()["results"]] == [alices]
+    assert bob.client.get("/v1/events").json()["results"] == []
+
+
+def event_detail_case(alice: Caller, bob: Caller) -> None:
+    alices = _webhook_event(alice)
+    assert alice.client.get(f"/v1/events/{alices}").status_code == 200
+    _assert_same_as_missing(bob, f"/v1/events/{alices}", "/v1/events/evt_doesnotexist000000000000")
+
+
+def event_redeliver_case(alice: Caller, bob: Caller) -> None:
+    _webhook_endpoint(alice)
+    alices = _webhook_event(alice)
+    _webhook_endpoint(bob)  # bob has an endpoint that would take it
+    theirs = bob.client.post(f"/v1/events/{alices}/redeliver", {}, format="json")
+    missing = bob.client.post("/v1/events/evt_doesnotexist000000000000/redeliver", {}, format="json")
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.json()["code"] == missing.json()["code"] == "not_found"
+    with tenant_scope(bob.tenant):
+        assert Delivery.objects.count() == 0
+
+
 API_CASES: dict[str, ApiCase] = {
     "tenant": tenant_case,
     "subject-list": subject_list_case,
@@ -487,6 +568,13 @@ API_CASES: dict[str, ApiCase] = {
     "audit-public-keys": tenant_neutral("/v1/audit/public-keys"),
     "schema": tenant_neutral("/v1/schema"),
     "docs": tenant_neutral("/v1/docs"),
+    "webhook-endpoint-list": webhook_endpoint_list_case,
+    "webhook-endpoint-detail": webhook_endpoint_detail_case,
+    "webhook-endpoint-rotate-secret": webhook_endpoint_rotate_secret_case,
+    "webhook-endpoint-attempts": webhook_endpoint_attempts_case,
+    "event-list": event_list_case,
+    "event-detail": event_detail_case,
+    "event-redeliver": event_redeliver_case,
 }
 
 
@@ -643,6 +731,41 @@ def _member_user(tenant: Tenant) -> Model:
     return user
 
 
+def _webhook_endpoint_row(tenant: Tenant) -> Model:
+    with_kms_key(tenant)
+    return _in_scope(
+        tenant,
+        lambda: webhook_endpoint_create(tenant=tenant, url="http://127.0.0.1:9/hooks", enabled_events=["*"]).endpoint,
+    )
+
+
+def _webhook_event_row(tenant: Tenant) -> Model:
+    def emit() -> Model:
+        with transaction.atomic():
+            return event_emit(tenant=tenant, type="verification.completed", data={"object": "verification"})
+
+    return _in_scope(tenant, emit)
+
+
+def _webhook_attempt_row(tenant: Tenant) -> Model:
+    endpoint, event = _webhook_endpoint_row(tenant), _webhook_event_row(tenant)
+
+    def attempt() -> Model:
+        delivery = Delivery.objects.get(event=event, endpoint=endpoint)
+        return DeliveryAttempt.objects.create(
+            tenant=tenant,
+            delivery=delivery,
+            endpoint=endpoint,
+            event=event,
+            url=endpoint.url,
+            succeeded=False,
+            status_code=500,
+            latency_ms=3,
+        )
+
+    return _in_scope(tenant, attempt)
+
+
 ADMIN_CASES: dict[str, AdminCase] = {
     "tenants.Tenant": tenant_rows,
     "tenants.Membership": tenant_owned(lambda t: MembershipFactory(tenant=t, role=Role.REVIEWER)),
@@ -675,6 +798,9 @@ ADMIN_CASES: dict[str, AdminCase] = {
     ),
     "moderation.ModerationResult": tenant_owned(lambda t: _moderation_result(t)),
     "moderation.ReviewTask": tenant_owned(lambda t: _in_scope(t, lambda: _moderation_result(t).review_task)),
+    "webhooks.WebhookEndpoint": tenant_owned(_webhook_endpoint_row),
+    "webhooks.Event": tenant_owned(_webhook_event_row),
+    "webhooks.DeliveryAttempt": tenant_owned(_webhook_attempt_row),
     "auth.User": platform_only(_member_user),
     "auth.Group": platform_only(lambda t: Group.objects.create(name=f"group of {t.slug}")),
     # A staff member's second factor: only operators may reset it, never another tenant's staff.

@@ -18,6 +18,7 @@ from moderation.models import ModerationResult, ReviewTask
 from moderation.tasks import moderate_image
 from tenants.scope import tenant_scope
 from tests.conftest import Caller
+from tests.factories import webhook_events
 from tests.moderation.conftest import answer, label, rekognition_stub, violence
 
 pytestmark = pytest.mark.usefixtures("fake_credentials")
@@ -70,6 +71,20 @@ def test_unsafe_labels_past_reject_at_reject_the_image(caller: Caller, stub: Stu
         None,
     )
     assert caller.client.get(f"/v1/moderation/images/{body['id']}").json() == body
+    assert webhook_events(caller.tenant, "moderation.completed") == [
+        {
+            "object": "moderation",
+            "id": body["id"],
+            "media_type": "image",
+            "status": "succeeded",
+            "decision": "reject",
+            "driving_category": "Violence",
+            "policy_version": 1,
+            "review_id": None,
+            "external_ref": "upload-1",
+            "error_code": None,
+        }
+    ]
 
 
 def test_a_borderline_image_opens_a_review_task_and_is_kept_for_the_reviewer(

@@ -14,7 +14,7 @@ from moderation.models import ModerationResult, ReviewTask
 from tenants.models import Role
 from tenants.scope import tenant_scope
 from tests.conftest import Caller
-from tests.factories import MembershipFactory, ModerationResultFactory, ReviewTaskFactory
+from tests.factories import MembershipFactory, ModerationResultFactory, ReviewTaskFactory, webhook_events
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fake_credentials")]  # links are signed locally
 
@@ -94,6 +94,16 @@ def test_a_reviewer_claims_then_decides_and_the_result_keeps_both_decisions(call
     with tenant_scope(caller.tenant):
         events = set(AuditEvent.objects.values_list("event_name", flat=True))
     assert {"ClaimReviewTask", "DecideReviewTask", "ClaimReview", "DecideReview"} <= events
+    assert webhook_events(caller.tenant, "review.decided") == [
+        {
+            "object": "review",
+            "id": task.public_id,
+            "moderation_id": result.public_id,
+            "automated_decision": "review",
+            "final_decision": "approve",
+            "external_ref": None,
+        }
+    ]
 
 
 def test_an_image_under_review_is_shown_through_a_short_lived_presigned_link(caller: Caller) -> None:

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from config.aws import aws_client
 from tests.conftest import Caller
+from tests.factories import webhook_events
 from tests.verification.conftest import active_faces, faces_in_engine, in_scope, photo, stored_image
 from verification.batch import items as batch_items
 from verification.batch import tasks
@@ -116,6 +117,15 @@ def test_a_small_manifest_is_indexed_end_to_end_through_the_local_engine(
         "flagged": 0,
     }
     assert engine_calls.count("IndexFaces") == 3
+    assert webhook_events(verifier.tenant, "batch_index_job.completed") == [
+        {
+            "object": "batch_index_job",
+            "id": job["id"],
+            "status": "completed",
+            "error_code": None,
+            "counts": job["counts"],
+        }
+    ]
     items = items_of(verifier, job["id"])
     assert [(i["line"], i["external_id"], i["status"]) for i in items] == [
         (2, "cust-1", "indexed"),

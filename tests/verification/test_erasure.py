@@ -23,6 +23,7 @@ from audit.receipts import receipt_check
 from config.aws import aws_client
 from tenants.scope import platform_scope
 from tests.conftest import Caller
+from tests.factories import webhook_events
 from tests.verification.conftest import (
     b64,
     faces_in_engine,
@@ -94,6 +95,9 @@ def test_erasing_a_subject_leaves_nothing_biometric_and_gives_a_receipt_that_ver
     erasure = _erase(verifier, run_tasks, subject_id)
 
     assert erasure["status"] == "completed", erasure
+    assert webhook_events(verifier.tenant, "erasure.completed") == [
+        {"object": "erasure", "id": erasure["id"], "status": "completed", "subject_id": subject_id, "reason": "request"}
+    ]
     assert [(s["name"], s["done"]) for s in erasure["stores"]] == [
         ("collections", True),
         ("objects", True),

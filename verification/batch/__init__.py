@@ -43,6 +43,8 @@ from verification.models import (
 )
 from vision.errors import InvalidS3Object
 from vision.validation import check_s3_object
+from webhooks.models import EventType
+from webhooks.outbox import event_emit
 
 BATCH_SOURCE = verity_event_source("verification")
 _MISSING_CODES = {"NoSuchKey", "404", "NotFound", "NoSuchBucket", "AccessDenied", "403", "NoSuchVersion"}
@@ -304,6 +306,17 @@ def batch_job_advance(*, tenant: Tenant, job_id: int) -> BatchIndexJob:
 
 
 def _record_completion(tenant: Tenant, job: BatchIndexJob, counts: dict[str, int]) -> None:
+    event_emit(
+        tenant=tenant,
+        type=EventType.BATCH_INDEX_JOB_COMPLETED,
+        data={
+            "object": "batch_index_job",
+            "id": job.public_id,
+            "status": job.status,
+            "error_code": job.error_code or None,
+            "counts": counts,
+        },
+    )
     record_system_event(
         tenant=tenant,
         event_source=BATCH_SOURCE,

@@ -50,6 +50,8 @@ from verification.models import (
     Verification,
 )
 from verification.selectors import consent_active
+from webhooks.models import EventType
+from webhooks.outbox import event_emit
 
 _ERASED_DETAIL = "The subject's erasure was requested; nothing more is processed for it."
 _COUNTS = {"faces": KEEP, "objects": KEEP, "cachedResults": KEEP, "rows": KEEP}
@@ -278,6 +280,17 @@ def _complete(tenant: Tenant, erasure: Erasure) -> Erasure:
                 "rows": erasure.progress["database"]["deleted"],
             },
             resources=[_subject_resource(tenant, erasure.subject)],
+        )
+        event_emit(
+            tenant=tenant,
+            type=EventType.ERASURE_COMPLETED,
+            data={
+                "object": "erasure",
+                "id": erasure.public_id,
+                "status": ErasureStatus.COMPLETED.value,
+                "subject_id": erasure.subject.public_id,
+                "reason": erasure.reason,
+            },
         )
     return locked
 

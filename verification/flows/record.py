@@ -31,6 +31,8 @@ from verification.models import (
     VerificationStep,
 )
 from vision.models import FaceCollection
+from webhooks.models import EventType
+from webhooks.outbox import event_emit
 
 
 def verification_step_advance(*, tenant: Tenant, step: PendingStep, outcome: StepOutcome) -> PendingStep | None:
@@ -183,6 +185,18 @@ def _finish(tenant: Tenant, verification: Verification, status: str, reasons: li
             "reasonCodes": [reason["code"] for reason in reasons],
         },
         resources=[_verification_resource(tenant, verification)],
+    )
+    event_emit(
+        tenant=tenant,
+        type=EventType.VERIFICATION_COMPLETED,
+        data={
+            "object": "verification",
+            "id": verification.public_id,
+            "type": verification.type,
+            "status": status,
+            "subject_id": verification.subject.public_id if verification.subject else None,
+            "reasons": [{"code": reason["code"], "step": reason["step"]} for reason in reasons],
+        },
     )
 
 
