@@ -94,6 +94,25 @@ class TenantOwnedAdmin(VerityModelAdmin):
         return ["tenant", *columns] if request.user.is_superuser else columns
 
 
+class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
+    """Rows shown under their parent to whoever may view the parent (roles, not Django permissions); never edited."""
+
+    extra = 0
+    can_delete = False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(self.admin_site._registry[self.parent_model].has_view_permission(request, obj))
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Tenant)
 class TenantAdmin(VerityModelAdmin):
     list_display = ["slug", "name", "account_id", "region", "status", "shard_count"]

@@ -11,9 +11,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from config.errors import DomainError
-from tenants.admin import TenantOwnedAdmin, TenantOwnedForm
+from tenants.admin import ReadOnlyInline, TenantOwnedAdmin, TenantOwnedForm
 from tenants.admin_site import ShownOnce, domain_errors_as_form_errors, show_once
 from tenants.models import Tenant
+from webhooks.destinations import destination
 from webhooks.models import ALL_EVENTS, Delivery, DeliveryAttempt, Event, EventType, WebhookEndpoint
 from webhooks.services import (
     event_redeliver,
@@ -37,16 +38,19 @@ class EndpointForm(TenantOwnedForm):
         model = WebhookEndpoint
         fields = ["url", "description", "enabled_events", "enabled"]
 
+    def clean_url(self) -> str:
+        url = str(self.cleaned_data["url"])
+        with domain_errors_as_form_errors():
+            destination(url)
+        return url
 
-class AttemptInline(admin.TabularInline):  # type: ignore[type-arg]
+
+class AttemptInline(ReadOnlyInline):
     model = DeliveryAttempt
     fk_name = "endpoint"
     fields = ["attempted_at", "event", "succeeded", "status_code", "error_code", "latency_ms", "response_body"]
     readonly_fields = ["attempted_at", "event", "succeeded", "status_code", "error_code", "latency_ms", "response_body"]
     ordering = ["-attempted_at"]
-    extra = 0
-    max_num = 0
-    can_delete = False
     verbose_name_plural = "recent attempts"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[DeliveryAttempt]:
@@ -61,6 +65,9 @@ class WebhookEndpointAdmin(TenantOwnedAdmin):
     readonly_fields = ["public_id", "disabled_reason", "disabled_at", "previous_secret_expires_at", "created_at"]
     inlines = [AttemptInline]
     actions = ["rotate_secret"]
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.inlines if obj is not None else []  # nothing to show before it exists
 
     def save_model(self, request: HttpRequest, obj: WebhookEndpoint, form: Any, change: bool) -> None:
         tenant = Tenant.objects.get(pk=obj.tenant_id)
@@ -77,9 +84,6 @@ class WebhookEndpointAdmin(TenantOwnedAdmin):
                 )
         obj.pk, obj.public_id = saved.pk, saved.public_id
 
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        pass  # attempts are read-only; the endpoint was saved by its service
-
     def has_rotate_secret_permission(self, request: HttpRequest) -> bool:
         return self._may(request, self.change_roles)
 
@@ -93,13 +97,10 @@ class WebhookEndpointAdmin(TenantOwnedAdmin):
             self.message_user(request, f"New secret of {endpoint.public_id} (shown once): {issued.secret}")
 
 
-class DeliveryInline(admin.TabularInline):  # type: ignore[type-arg]
+class DeliveryInline(ReadOnlyInline):
     model = Delivery
     fields = ["endpoint", "status", "attempts", "next_attempt_at", "failing_since"]
     readonly_fields = ["endpoint", "status", "attempts", "next_attempt_at", "failing_since"]
-    extra = 0
-    max_num = 0
-    can_delete = False
 
 
 @admin.register(Event)

@@ -114,7 +114,7 @@ class Delivery(TenantOwnedModel):
 class DeliveryAttempt(TenantOwnedModel):
     public_id = models.CharField(max_length=32, unique=True, default=partial(public_id, "wha"), editable=False)
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_records")
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="+")
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="delivery_attempts")
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
     url = models.CharField(max_length=2048)
     succeeded = models.BooleanField()

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from config.api.serializers import DEFAULT_REPORT_PERIOD
-from tenants.admin import TenantOwnedAdmin
+from tenants.admin import ReadOnlyInline, TenantOwnedAdmin
 from tenants.models import Role, Tenant
 from tenants.scope import TenantScopeError, current_tenant_id
 from verification.consents import consent_register_write
@@ -162,8 +162,8 @@ class FaceAdmin(TenantOwnedAdmin):
     )
 
 
-class StepInline(admin.TabularInline):  # type: ignore[type-arg]
-    """The verification's steps, shown to whoever may view the verification (roles, not Django permissions)."""
+class StepInline(ReadOnlyInline):
+    """The verification's steps."""
 
     model = VerificationStep
     fields = readonly_fields = (
@@ -177,20 +177,6 @@ class StepInline(admin.TabularInline):  # type: ignore[type-arg]
         "result",
     )
     ordering = ["position"]
-    extra = 0
-    can_delete = False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(self.admin_site._registry[self.parent_model].has_view_permission(request, obj))
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Verification)
