@@ -8,124 +8,230 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenants', '0005_offboarding'),
+        ("tenants", "0005_offboarding"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.CharField(default=functools.partial(config.ids.public_id, *('evt',), **{}), editable=False, max_length=32, unique=True)),
-                ('type', models.CharField(choices=[('verification.completed', 'A verification reached its final state'), ('moderation.completed', 'An image or video moderation finished'), ('review.decided', 'A reviewer decided a review task'), ('batch_index_job.completed', 'A batch index job finished'), ('erasure.completed', "A subject's erasure completed"), ('audit_export.completed', 'An audit export finished')], max_length=64)),
-                ('data', models.JSONField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "public_id",
+                    models.CharField(
+                        default=functools.partial(config.ids.public_id, *("evt",), **{}),
+                        editable=False,
+                        max_length=32,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("verification.completed", "A verification reached its final state"),
+                            ("moderation.completed", "An image or video moderation finished"),
+                            ("review.decided", "A reviewer decided a review task"),
+                            ("batch_index_job.completed", "A batch index job finished"),
+                            ("erasure.completed", "A subject's erasure completed"),
+                            ("audit_export.completed", "An audit export finished"),
+                        ],
+                        max_length=64,
+                    ),
+                ),
+                ("data", models.JSONField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenants.tenant"
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
-                'base_manager_name': 'objects',
+                "abstract": False,
+                "base_manager_name": "objects",
             },
         ),
         migrations.CreateModel(
-            name='Delivery',
+            name="Delivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('succeeded', 'Succeeded'), ('failed', 'Failed (every attempt)'), ('cancelled', 'Cancelled (endpoint disabled)')], default='pending', max_length=16)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('leased_until', models.DateTimeField(blank=True, null=True)),
-                ('failing_since', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.tenant')),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='webhooks.event')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed (every attempt)"),
+                            ("cancelled", "Cancelled (endpoint disabled)"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("leased_until", models.DateTimeField(blank=True, null=True)),
+                ("failing_since", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenants.tenant"
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="deliveries", to="webhooks.event"
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
-                'base_manager_name': 'objects',
+                "abstract": False,
+                "base_manager_name": "objects",
             },
         ),
         migrations.CreateModel(
-            name='WebhookEndpoint',
+            name="WebhookEndpoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.CharField(default=functools.partial(config.ids.public_id, *('whe',), **{}), editable=False, max_length=32, unique=True)),
-                ('url', models.CharField(max_length=2048)),
-                ('description', models.CharField(blank=True, default='', max_length=255)),
-                ('enabled_events', models.JSONField(default=list)),
-                ('enabled', models.BooleanField(default=True)),
-                ('disabled_reason', models.CharField(blank=True, choices=[('', 'Enabled'), ('by_tenant', 'Disabled by the tenant'), ('failing', 'Disabled after persistent delivery failure')], default='', max_length=16)),
-                ('disabled_at', models.DateTimeField(blank=True, null=True)),
-                ('secret', models.TextField(editable=False)),
-                ('previous_secret', models.TextField(blank=True, default='', editable=False)),
-                ('previous_secret_expires_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.tenant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "public_id",
+                    models.CharField(
+                        default=functools.partial(config.ids.public_id, *("whe",), **{}),
+                        editable=False,
+                        max_length=32,
+                        unique=True,
+                    ),
+                ),
+                ("url", models.CharField(max_length=2048)),
+                ("description", models.CharField(blank=True, default="", max_length=255)),
+                ("enabled_events", models.JSONField(default=list)),
+                ("enabled", models.BooleanField(default=True)),
+                (
+                    "disabled_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Enabled"),
+                            ("by_tenant", "Disabled by the tenant"),
+                            ("failing", "Disabled after persistent delivery failure"),
+                        ],
+                        default="",
+                        max_length=16,
+                    ),
+                ),
+                ("disabled_at", models.DateTimeField(blank=True, null=True)),
+                ("secret", models.TextField(editable=False)),
+                ("previous_secret", models.TextField(blank=True, default="", editable=False)),
+                ("previous_secret_expires_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenants.tenant"
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
-                'base_manager_name': 'objects',
+                "abstract": False,
+                "base_manager_name": "objects",
             },
         ),
         migrations.CreateModel(
-            name='DeliveryAttempt',
+            name="DeliveryAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.CharField(default=functools.partial(config.ids.public_id, *('wha',), **{}), editable=False, max_length=32, unique=True)),
-                ('url', models.CharField(max_length=2048)),
-                ('succeeded', models.BooleanField()),
-                ('status_code', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('error_code', models.CharField(blank=True, default='', max_length=32)),
-                ('latency_ms', models.PositiveIntegerField()),
-                ('response_body', models.TextField(blank=True, default='')),
-                ('attempted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('delivery', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attempt_records', to='webhooks.delivery')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.tenant')),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='webhooks.event')),
-                ('endpoint', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='delivery_attempts', to='webhooks.webhookendpoint')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "public_id",
+                    models.CharField(
+                        default=functools.partial(config.ids.public_id, *("wha",), **{}),
+                        editable=False,
+                        max_length=32,
+                        unique=True,
+                    ),
+                ),
+                ("url", models.CharField(max_length=2048)),
+                ("succeeded", models.BooleanField()),
+                ("status_code", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("error_code", models.CharField(blank=True, default="", max_length=32)),
+                ("latency_ms", models.PositiveIntegerField()),
+                ("response_body", models.TextField(blank=True, default="")),
+                ("attempted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "delivery",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attempt_records",
+                        to="webhooks.delivery",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenants.tenant"
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="webhooks.event"
+                    ),
+                ),
+                (
+                    "endpoint",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="delivery_attempts",
+                        to="webhooks.webhookendpoint",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
-                'base_manager_name': 'objects',
+                "abstract": False,
+                "base_manager_name": "objects",
             },
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='endpoint',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='webhooks.webhookendpoint'),
+            model_name="delivery",
+            name="endpoint",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="deliveries", to="webhooks.webhookendpoint"
+            ),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['tenant', 'created_at'], name='webhooks_ev_tenant__9923d5_idx'),
+            model_name="event",
+            index=models.Index(fields=["tenant", "created_at"], name="webhooks_ev_tenant__9923d5_idx"),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['tenant', 'type', 'created_at'], name='webhooks_ev_tenant__d4ede1_idx'),
+            model_name="event",
+            index=models.Index(fields=["tenant", "type", "created_at"], name="webhooks_ev_tenant__d4ede1_idx"),
         ),
         migrations.AddIndex(
-            model_name='webhookendpoint',
-            index=models.Index(fields=['tenant', 'created_at'], name='webhooks_we_tenant__cbce93_idx'),
+            model_name="webhookendpoint",
+            index=models.Index(fields=["tenant", "created_at"], name="webhooks_we_tenant__cbce93_idx"),
         ),
         migrations.AddIndex(
-            model_name='deliveryattempt',
-            index=models.Index(fields=['tenant', 'endpoint', 'attempted_at'], name='webhooks_de_tenant__53eedb_idx'),
+            model_name="deliveryattempt",
+            index=models.Index(fields=["tenant", "endpoint", "attempted_at"], name="webhooks_de_tenant__53eedb_idx"),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(fields=['status', 'next_attempt_at'], name='webhook_delivery_due'),
+            model_name="delivery",
+            index=models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due"),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(fields=['tenant', 'endpoint', 'status'], name='webhooks_de_tenant__b1aba4_idx'),
+            model_name="delivery",
+            index=models.Index(fields=["tenant", "endpoint", "status"], name="webhooks_de_tenant__b1aba4_idx"),
         ),
         migrations.AddConstraint(
-            model_name='delivery',
-            constraint=models.UniqueConstraint(fields=('event', 'endpoint'), name='webhook_delivery_once'),
+            model_name="delivery",
+            constraint=models.UniqueConstraint(fields=("event", "endpoint"), name="webhook_delivery_once"),
         ),
     ]
