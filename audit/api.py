@@ -25,7 +25,7 @@ from audit.redaction import HIDE, KEEP, Spec, register_action
 from audit.selectors import Outcome, event_get, event_list, export_download_link, export_get
 from config.api.idempotency import IDEMPOTENCY_PARAMETER
 from config.api.pagination import CursorPagination, page_of
-from config.api.serializers import StrictInputSerializer
+from config.api.serializers import ResourceOutput, StrictInputSerializer
 from config.api.views import ApiView
 from tenants.authentication import api_key_of
 
@@ -67,7 +67,7 @@ class EventPagination(CursorPagination):
     ordering = ("-event_time", "-id")  # type: ignore[assignment]
 
 
-class EventOutput(serializers.Serializer[Any]):
+class EventOutput(ResourceOutput):
     """A CloudTrail record, exactly as stored and exported."""
 
     eventVersion = serializers.CharField()
@@ -134,7 +134,7 @@ class EventDetailView(ApiView):
         return Response(EventOutput(event_get(event_id=event_id)).data)
 
 
-class ExportOutput(serializers.Serializer[AuditExport]):
+class ExportOutput(ResourceOutput):
     id = serializers.CharField(source="public_id")
     status = serializers.CharField()
     format = serializers.CharField()

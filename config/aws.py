@@ -70,18 +70,33 @@ def _credentials_source() -> str:
     return hashlib.sha256(values.encode()).hexdigest()
 
 
-def aws_client(service: str, region: str | None = None) -> Any:
-    """The process's boto3 client for ``service`` in ``region`` (default: ``AWS_DEFAULT_REGION``)."""
-    key = (service, region or settings.AWS_DEFAULT_REGION, _endpoint(service), _credentials_source())
+def aws_client(
+    service: str,
+    region: str | None = None,
+    *,
+    endpoint_url: str | None = None,
+    credentials: tuple[str, str] | None = None,
+) -> Any:
+    """The process's boto3 client for ``service`` in ``region`` (default: ``AWS_DEFAULT_REGION``).
+
+    ``endpoint_url`` and ``credentials`` (access key, secret) override the environment's, for a
+    client of a fixed endpoint (test mode's local Rekognition endpoint).
+    """
+    source = hashlib.sha256("\0".join(credentials).encode()).hexdigest() if credentials else _credentials_source()
+    key = (service, region or settings.AWS_DEFAULT_REGION, endpoint_url or _endpoint(service), source)
     client = _clients.get(key)
     if client is None:
         with _lock:  # boto3 sessions are not thread-safe to build; a client is built once
             client = _clients.get(key)
             if client is None:
+                extra: dict[str, Any] = {"endpoint_url": endpoint_url} if endpoint_url else {}
+                if credentials:
+                    extra |= {"aws_access_key_id": credentials[0], "aws_secret_access_key": credentials[1]}
                 client = boto3.session.Session().client(
                     service,  # type: ignore[call-overload]
                     region_name=key[1],
                     config=_client_config(service),
+                    **extra,
                 )
                 _clients[key] = client
     return client

@@ -391,3 +391,11 @@ CELERY_BEAT_SCHEDULE["webhooks-dispatch-due"] = {"task": "webhooks.tasks.dispatc
 vars().update(env.email_url("EMAIL_URL", default="consolemail://" if not IS_PRODUCTION else "smtp://localhost:25"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Verity <verity@localhost>")
 # --- end of webhooks ----------------------------------------------------------------------------
+
+# --- Test mode (docs/test-mode.md) --------------------------------------------------------------
+# vk_test_ keys never reach AWS Rekognition: their engine is this local endpoint (manage.py
+# rekognition_local), or, unset, the process's own AWS_ENDPOINT_URL_REKOGNITION when that is set.
+VERITY_TEST_MODE_REKOGNITION_URL = env.str("VERITY_TEST_MODE_REKOGNITION_URL", default="")
+# "access-key:secret" the local endpoint accepts; unset: the default credential chain's.
+VERITY_TEST_MODE_REKOGNITION_CREDENTIALS = env.str("VERITY_TEST_MODE_REKOGNITION_CREDENTIALS", default="")
+# --- end of test mode ---------------------------------------------------------------------------

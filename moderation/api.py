@@ -25,7 +25,7 @@ from audit.redaction import HIDE, KEEP, register_action
 from config.api.idempotency import IDEMPOTENCY_PARAMETER
 from config.api.pagination import page_of
 from config.api.parsers import StrictJSONParser
-from config.api.serializers import Base64Field, S3ObjectInput, StrictInputSerializer
+from config.api.serializers import Base64Field, ResourceOutput, S3ObjectInput, StrictInputSerializer
 from config.api.views import ApiView
 from config.metadata import MAX_METADATA_BYTES
 from moderation.models import Decision, MediaType, ModerationPolicy, ModerationResult, ResultStatus
@@ -102,7 +102,7 @@ class RuleField(StrictInputSerializer):
         return {name: value for name, value in checked.items() if not (name == "ignore" and value is False)}
 
 
-class PolicyOutput(serializers.Serializer[ModerationPolicy]):
+class PolicyOutput(ResourceOutput):
     version = serializers.IntegerField()
     taxonomy_version = serializers.SerializerMethodField(help_text="The moderation taxonomy the categories follow.")
     categories = serializers.DictField(
@@ -176,7 +176,7 @@ class SegmentOutput(serializers.Serializer[Any]):
     labels = LabelOutput(many=True)
 
 
-class ModerationOutput(serializers.Serializer[ModerationResult]):
+class ModerationOutput(ResourceOutput):
     id = serializers.CharField(source="public_id")
     media_type = serializers.ChoiceField(choices=MediaType.choices)
     status = serializers.ChoiceField(choices=ResultStatus.choices)

@@ -24,7 +24,7 @@ from audit.redaction import HIDE, KEEP, register_action
 from audit.storage import download_link
 from config.api.idempotency import IDEMPOTENCY_PARAMETER
 from config.api.pagination import CursorPagination, page_of
-from config.api.serializers import StrictInputSerializer
+from config.api.serializers import ResourceOutput, StrictInputSerializer
 from config.api.views import ApiView
 from moderation.api import LabelOutput, SegmentOutput
 from moderation.models import Decision, MediaType, ReviewStatus, ReviewTask
@@ -52,7 +52,7 @@ _ERRORS = (
 )
 
 
-class ReviewOutput(serializers.Serializer[ReviewTask]):
+class ReviewOutput(ResourceOutput):
     id = serializers.CharField(source="public_id")
     status = serializers.ChoiceField(choices=ReviewStatus.choices)
     moderation_id = serializers.CharField(source="result.public_id")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from audit.redaction import register_action
+from config.api.serializers import ResourceOutput
 from config.api.views import ApiView
 from tenants.authentication import api_key_of
 from tenants.selectors import tenant_describe
@@ -17,7 +16,7 @@ from tenants.selectors import tenant_describe
 GET_TENANT = register_action("tenants:GetTenant")  # no parameters to keep
 
 
-class TenantOutput(serializers.Serializer[Any]):
+class TenantOutput(ResourceOutput):
     id = serializers.CharField(source="public_id")
     slug = serializers.CharField()
     name = serializers.CharField()

@@ -85,6 +85,11 @@ class Tenant(models.Model):
         help_text="The fastest any one of the tenant's API keys may go, e.g. 100/second; "
         "empty: the platform default (VERITY_DEFAULT_API_KEY_RATE).",
     )
+    # Test mode (docs/test-mode.md): a live tenant's test twin points to it. Test keys, and every
+    # object they make, belong to the twin, so tenancy keeps the two modes apart everywhere.
+    live_tenant = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="test_tenant", editable=False
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # Offboarding (tenants.offboarding): the steps done so far, then the signed final receipt.
     offboarding = models.JSONField(default=dict, blank=True, editable=False)
@@ -97,6 +102,11 @@ class Tenant(models.Model):
 
     def __str__(self) -> str:
         return self.slug
+
+    @property
+    def livemode(self) -> bool:
+        """False for a test twin: its keys are vk_test_, its engine the local one, its data test data."""
+        return self.live_tenant_id is None
 
     @property
     def is_active(self) -> bool:

@@ -213,6 +213,44 @@ def tenant_create(*, slug: str, name: str, region: str | None = None, shard_coun
         raise
 
 
+def test_tenant_ensure(*, tenant: Tenant) -> Tenant:
+    """The tenant's test-mode twin (docs/test-mode.md), made the first time it is asked for.
+
+    The twin is a tenant of its own, so tenancy (scoped managers, row-level security, quotas,
+    collections, the audit chain) keeps test data apart from live data with no rule of its own.
+    It shares the live tenant's region, KMS key and bucket (under ``<prefix>-test/``, beside the live prefix); its
+    Rekognition calls go to the local endpoint only (vision.testmode). Its collections are made by
+    the caller, in the twin's scope (``vision.services.collections_ensure``).
+    """
+    require_scope(platform=True)
+    if not tenant.livemode:
+        return tenant
+    existing = Tenant.objects.filter(live_tenant=tenant).first()
+    if existing is not None:
+        return existing
+    twin = Tenant(
+        slug=f"test-{tenant.public_id.removeprefix('ten_')}",
+        name=f"{tenant.name} (test mode)"[:200],
+        account_id=_new_account_id(),
+        region=tenant.region,
+        status=tenant.status,
+        kms_key_arn=tenant.kms_key_arn,
+        storage_bucket=tenant.storage_bucket,
+        # Beside the live prefix, not inside it: a live key's S3 references stay out of test data.
+        storage_prefix=f"{tenant.storage_prefix.rstrip('/')}-test/",
+        shard_count=1,
+        rate_quotas=tenant.rate_quotas,
+        api_rate_quota=tenant.api_rate_quota,
+        live_tenant=tenant,
+    )
+    try:
+        with transaction.atomic():
+            twin.save()
+    except IntegrityError:  # made meanwhile by a concurrent first request
+        return Tenant.objects.get(live_tenant=tenant)
+    return twin
+
+
 def tenant_reconcile(*, tenant: Tenant) -> list[str]:
     """Recreate a tenant's KMS key alias and storage if they are missing; say what was repaired.
 

@@ -9,7 +9,7 @@ from django.db import connection
 
 from tenants.keys import hash_key_secret, key_prefix_of
 from tenants.models import ApiKey, Tenant, Threshold
-from tenants.scope import require_scope
+from tenants.scope import current_scope, require_scope
 from tenants.thresholds import THRESHOLDS
 
 
@@ -75,3 +75,24 @@ def tenant_describe(tenant: Tenant) -> dict[str, object]:
     """The tenant as its own developers see it, thresholds included."""
     fields = ("public_id", "slug", "name", "account_id", "region", "status", "shard_count")
     return {name: getattr(tenant, name) for name in fields} | {"thresholds": effective_thresholds()}
+
+
+def test_tenant_of(live_tenant: Tenant) -> Tenant | None:
+    """The live tenant's test-mode twin, if it has one yet."""
+    return Tenant.objects.filter(live_tenant=live_tenant).first()
+
+
+_livemode: dict[int, bool] = {}
+
+
+def scope_livemode() -> bool:
+    """Whether the current scope's tenant is live (False for a test-mode twin); True outside a tenant."""
+    scope = current_scope()
+    if scope is None or scope.tenant_id is None:
+        return True
+    known = _livemode.get(scope.tenant_id)
+    if known is None:  # a tenant's mode never changes
+        known = _livemode[scope.tenant_id] = not Tenant.objects.filter(
+            pk=scope.tenant_id, live_tenant__isnull=False
+        ).exists()
+    return known

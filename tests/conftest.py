@@ -25,7 +25,7 @@ from rest_framework.test import APIClient
 from audit.recording import AUDIT_DATABASE
 from tenants.management.commands.db_setup import ensure_app_role, ensure_roles, grant_role, owner_conninfo
 from tenants.models import ApiKey, Tenant
-from tenants.scope import tenant_scope
+from tenants.scope import platform_scope, tenant_scope
 from tenants.services import apikey_create
 from tests.factories import TenantFactory
 
@@ -177,6 +177,18 @@ def aws_and_rekognition(aws: None, rekognition_endpoint: str, monkeypatch: pytes
     reset_clients()
 
 
+@pytest.fixture
+def test_mode_engine(rekognition_endpoint: str, settings: Any) -> str:
+    """Test mode's engine: the local endpoint (settings only; live calls keep moto or a Stubber)."""
+    from tests.vision.endpoint.endpoint_helpers import ACCEPTED_KEYS
+
+    access_key = f"testmode{uuid.uuid4().hex[:12]}"
+    ACCEPTED_KEYS[access_key] = "testing"
+    settings.VERITY_TEST_MODE_REKOGNITION_URL = rekognition_endpoint
+    settings.VERITY_TEST_MODE_REKOGNITION_CREDENTIALS = f"{access_key}:testing"
+    return rekognition_endpoint
+
+
 @dataclass
 class Caller:
     tenant: Tenant
@@ -192,6 +204,16 @@ def make_caller(tenant: Tenant | None = None, **key_options: Any) -> Caller:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.token}")
     return Caller(tenant=tenant, api_key=issued.api_key, token=issued.token, client=client)
+
+
+def make_test_caller(live: Tenant, **key_options: Any) -> Caller:
+    """A vk_test_ caller of ``live``: its tenant is the test twin, made by its first request."""
+    issued = make_caller(live, mode="test", **key_options)
+    first = issued.client.get("/v1/tenant")
+    assert first.status_code == 200, first.content
+    with platform_scope():
+        twin = Tenant.objects.get(live_tenant=live)
+    return Caller(tenant=twin, api_key=issued.api_key, token=issued.token, client=issued.client)
 
 
 @pytest.fixture

@@ -140,6 +140,7 @@ class FaceCollectionFactory(TenantOwnedFactory):
 
     class Meta:
         model = FaceCollection
+        django_get_or_create = ("tenant", "shard")  # collections_ensure may have made it already
 
     shard = 0
     collection_id = factory.LazyAttribute(lambda o: collection_name(tenant=o.tenant, shard=o.shard))

@@ -17,7 +17,7 @@ from config.api.idempotency import IDEMPOTENCY_PARAMETER
 from config.api.network import client_ip
 from config.api.pagination import page_of
 from config.api.parsers import StrictJSONParser
-from config.api.serializers import Base64Field, S3ObjectInput, StrictInputSerializer
+from config.api.serializers import Base64Field, ResourceOutput, S3ObjectInput, StrictInputSerializer
 from config.api.views import ApiView
 from config.metadata import MAX_METADATA_BYTES
 from tenants.authentication import api_key_of
@@ -52,7 +52,7 @@ LIST_SUBJECTS = register_action(
 GET_SUBJECT = register_action("verification:GetSubject", request={"subject_id": KEEP})
 
 
-class SubjectOutput(serializers.Serializer[Any]):
+class SubjectOutput(ResourceOutput):
     id = serializers.CharField(source="public_id")
     external_id = serializers.CharField(allow_null=True)
     metadata = serializers.DictField()
@@ -117,7 +117,7 @@ LIST_CONSENTS = register_action(
 )
 
 
-class ConsentOutput(serializers.Serializer[Any]):
+class ConsentOutput(ResourceOutput):
     id = serializers.CharField(source="public_id")
     subject_id = serializers.CharField(source="subject.public_id")
     purpose = serializers.CharField()
@@ -208,7 +208,7 @@ class StepOutput(serializers.Serializer[Any]):
     )
 
 
-class VerificationOutput(serializers.Serializer[Any]):
+class VerificationOutput(ResourceOutput):
     id = serializers.CharField(source="public_id")
     type = serializers.ChoiceField(choices=VerificationType.choices)
     status = serializers.ChoiceField(choices=VerificationStatus.choices)

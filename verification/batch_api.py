@@ -19,12 +19,12 @@ from audit.redaction import HIDE, KEEP, register_action
 from config.api.idempotency import IDEMPOTENCY_PARAMETER
 from config.api.network import client_ip
 from config.api.pagination import CursorPagination, page_of
-from config.api.serializers import S3ObjectInput, StrictInputSerializer
+from config.api.serializers import ResourceOutput, S3ObjectInput, StrictInputSerializer
 from config.api.views import ApiView
 from tenants.authentication import api_key_of
 from verification.batch import batch_index_job_create, batch_job_counts
 from verification.batch.manifest import FORMATS, MAX_MANIFEST_BYTES, MAX_MANIFEST_ITEMS
-from verification.models import BatchIndexItem, BatchIndexJob, BatchItemStatus, BatchJobStatus, ConsentMethod
+from verification.models import BatchIndexJob, BatchItemStatus, BatchJobStatus, ConsentMethod
 from verification.selectors import batch_item_list, batch_job_get, batch_job_list
 
 _JOB_SPEC = {"id": KEEP, "status": KEEP, "counts": KEEP}
@@ -66,7 +66,7 @@ class ErrorOutput(serializers.Serializer[Any]):
     detail = serializers.CharField()
 
 
-class BatchIndexJobOutput(serializers.Serializer[BatchIndexJob]):
+class BatchIndexJobOutput(ResourceOutput):
     id = serializers.CharField(source="public_id")
     status = serializers.ChoiceField(choices=BatchJobStatus.choices)
     manifest = ManifestOutput(source="*")
@@ -92,7 +92,7 @@ class DuplicateOutput(serializers.Serializer[Any]):
     similarity = serializers.FloatField()
 
 
-class BatchIndexItemOutput(serializers.Serializer[BatchIndexItem]):
+class BatchIndexItemOutput(ResourceOutput):
     line = serializers.IntegerField(help_text="The manifest's line number, from 1.")
     external_id = serializers.CharField(allow_blank=True)
     s3_key = serializers.CharField(source="s3_name", allow_blank=True)

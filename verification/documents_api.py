@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from audit.redaction import HIDE, KEEP, register_action
 from config.api.idempotency import IDEMPOTENCY_PARAMETER
 from config.api.parsers import StrictJSONParser
-from config.api.serializers import StrictInputSerializer
+from config.api.serializers import ResourceOutput, StrictInputSerializer
 from config.api.views import ApiView
 from tenants.authentication import api_key_of
 from verification.api import ImageJsonInput, image_input
@@ -65,7 +65,7 @@ class ProblemOutput(serializers.Serializer[Any]):
     detail = serializers.CharField()
 
 
-class DocumentOutput(serializers.Serializer[Document]):
+class DocumentOutput(ResourceOutput):
     id = serializers.CharField(source="public_id")
     valid = serializers.SerializerMethodField(help_text="An MRZ was read, is valid, unexpired and matches the page.")
     lines = serializers.ListField(child=serializers.CharField(), help_text="The page's lines of text, top first.")

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from audit.redaction import HIDE, KEEP, register_action
 from config.api.idempotency import IDEMPOTENCY_PARAMETER
 from config.api.pagination import page_of
-from config.api.serializers import StrictInputSerializer
+from config.api.serializers import ResourceOutput, StrictInputSerializer
 from config.api.views import ApiView
 from tenants.authentication import api_key_of
 from verification.erasure import consent_withdraw, erasure_request
@@ -50,7 +50,7 @@ class StoreOutput(serializers.Serializer[Any]):
     deleted = serializers.IntegerField(allow_null=True, help_text="Items deleted from this store (once done).")
 
 
-class ErasureOutput(serializers.Serializer[Any]):
+class ErasureOutput(ResourceOutput):
     id = serializers.CharField(source="public_id")
     subject_id = serializers.CharField(source="subject.public_id")
     reason = serializers.ChoiceField(choices=ErasureReason.choices)

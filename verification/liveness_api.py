@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from audit.redaction import KEEP, register_action
 from config.api.idempotency import IDEMPOTENCY_PARAMETER
-from config.api.serializers import StrictInputSerializer
+from config.api.serializers import ResourceOutput, StrictInputSerializer
 from config.api.views import ApiView
 from tenants.authentication import api_key_of
 from verification.liveness import liveness_session_create, liveness_session_refresh
@@ -44,7 +44,7 @@ GET_LIVENESS_SESSION = register_action(
 )
 
 
-class LivenessSessionOutput(serializers.Serializer[LivenessSession]):
+class LivenessSessionOutput(ResourceOutput):
     id = serializers.CharField(source="public_id")
     session_id = serializers.CharField(help_text="Rekognition's SessionId, for the user's device (Amplify).")
     status = serializers.ChoiceField(choices=LivenessStatus.choices)

@@ -57,6 +57,7 @@ from vision.errors import (
     ResourceNotFound,
 )
 from vision.models import FaceCollection, collection_prefix
+from vision.testmode import Script, test_engine_client
 from vision.validation import IMAGE_PARAMETERS, prepare_request
 
 logger = logging.getLogger(__name__)
@@ -171,14 +172,18 @@ class _CallState:
 class Gateway:
     """Calls Rekognition for one tenant (its region, quotas, cache space and audit identity)."""
 
-    def __init__(self, tenant: Tenant, *, max_wait: float | None = None) -> None:
-        """``max_wait`` bounds the wait for a rate-limit token (batch workers may wait longer than the web)."""
+    def __init__(self, tenant: Tenant, *, max_wait: float | None = None, script: Script | None = None) -> None:
+        """``max_wait`` bounds the wait for a rate-limit token (batch workers may wait longer than the web);
+        ``script`` answers a test-mode tenant's calls without an engine (vision.testmode)."""
         self.tenant = tenant
         self.settings = GatewaySettings.from_django()
         self.max_wait = self.settings.rate_limit_wait if max_wait is None else max_wait
+        self.script = script if not tenant.livemode else None  # never for live data
 
     @property
     def client(self) -> Any:
+        if not self.tenant.livemode:  # test mode: the local endpoint, never AWS
+            return test_engine_client(self.tenant.region)
         return aws_client("rekognition", self.tenant.region)
 
     def call(self, operation: str, /, **params: Any) -> dict[str, Any]:
@@ -194,7 +199,10 @@ class Gateway:
             redacted = _redact(request)
             key = self._cache_key(operation, client, request, redacted)
             response = cache.cached_result(key) if key else None
-            if response is not None:
+            scripted = self.script.answer(operation, request) if self.script is not None else None
+            if scripted is not None:
+                response, key = scripted, None
+            elif response is not None:
                 state.cached = True
             else:
                 response = self._send(operation, getattr(client, _method_name(operation)), request, state)

@@ -24,17 +24,14 @@ from rest_framework.response import Response
 from audit.redaction import HIDE, KEEP, ListOf, Spec, register_action
 from config.api.idempotency import IDEMPOTENCY_PARAMETER
 from config.api.pagination import CursorPagination, page_of
-from config.api.serializers import StrictInputSerializer
+from config.api.serializers import ResourceOutput, StrictInputSerializer
 from config.api.views import ApiView
 from tenants.authentication import api_key_of
 from webhooks.destinations import MAX_URL_LENGTH
 from webhooks.models import (
     ALL_EVENTS,
-    DeliveryAttempt,
     DisabledReason,
-    Event,
     EventType,
-    WebhookEndpoint,
 )
 from webhooks.selectors import attempt_list, endpoint_get, endpoint_list, event_get, event_list
 from webhooks.services import (
@@ -82,7 +79,7 @@ _URL_ERRORS = (
 )
 
 
-class EndpointOutput(serializers.Serializer[WebhookEndpoint]):
+class EndpointOutput(ResourceOutput):
     id = serializers.CharField(source="public_id")
     url = serializers.CharField()
     description = serializers.CharField()
@@ -217,7 +214,7 @@ class EndpointRotateSecretView(ApiView):
         return Response(_with_secret(issued))
 
 
-class AttemptOutput(serializers.Serializer[DeliveryAttempt]):
+class AttemptOutput(ResourceOutput):
     id = serializers.CharField(source="public_id")
     event_id = serializers.CharField(source="event.public_id")
     event_type = serializers.CharField(source="event.type")
@@ -252,7 +249,7 @@ class AttemptListView(ApiView):
         return self.paginated(attempts, AttemptOutput, request, _NewestAttemptFirst())
 
 
-class EventOutput(serializers.Serializer[Event]):
+class EventOutput(ResourceOutput):
     id = serializers.CharField(source="public_id")
     type = serializers.ChoiceField(choices=EventType.choices)
     data = serializers.DictField(  # type: ignore[assignment]

@@ -40,11 +40,12 @@ logger = logging.getLogger(__name__)
 COUNTDOWN_LIMIT_SECONDS = 300
 
 
-def event_payload(event: Event) -> bytes:
+def event_payload(event: Event, *, livemode: bool) -> bytes:
     """The body sent for ``event``: the same bytes on every attempt."""
     document = {
         "id": event.public_id,
         "type": event.type,
+        "livemode": livemode,
         "timestamp": event.created_at.isoformat().replace("+00:00", "Z"),
         "data": event.data,
     }
@@ -99,7 +100,7 @@ def delivery_attempt(*, tenant: Tenant, delivery_id: int) -> DeliveryAttempt | N
     if not endpoint.enabled:
         Delivery.objects.filter(pk=delivery_id).update(status=DeliveryStatus.CANCELLED, leased_until=None)
         return None
-    payload = event_payload(event)
+    payload = event_payload(event, livemode=tenant.livemode)
     headers = signed_headers(signing_secrets(tenant, endpoint, now), event.public_id, now, payload)
     try:
         answer = post(destination(endpoint.url), payload, headers, timeout=timeout)

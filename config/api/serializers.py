@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.errors import InvalidInput
+from tenants.selectors import scope_livemode
 
 
 class StrictInputSerializer(serializers.Serializer[Any]):
@@ -131,3 +132,14 @@ class PeriodOutput(serializers.Serializer[Any]):
         fields = super().get_fields()
         fields["from"] = fields.pop("from_")  # ``from`` is a Python keyword
         return fields
+
+
+class ResourceOutput(serializers.Serializer[Any]):
+    """An API resource: every one says whether it is live or test-mode data (docs/test-mode.md)."""
+
+    livemode = serializers.SerializerMethodField(
+        help_text="true: live data (a vk_live_ key); false: test-mode data (a vk_test_ key). The two never mix."
+    )
+
+    def get_livemode(self, obj: Any) -> bool:
+        return scope_livemode()  # every object a request or task serves belongs to its scope's tenant

@@ -36,7 +36,7 @@ from moderation.models import ModerationPolicy, ModerationResult, ModerationSett
 from moderation.policies import default_rules
 from tenants.models import Role, Tenant, Threshold
 from tenants.scope import platform_scope, tenant_scope
-from tests.conftest import Caller, make_caller
+from tests.conftest import Caller, make_caller, make_test_caller
 from tests.factories import (
     FaceFactory,
     MembershipFactory,
@@ -586,6 +586,21 @@ def test_every_api_route_has_a_cross_tenant_case() -> None:
 @pytest.mark.usefixtures("fake_credentials", "aws")  # engine calls a Stubber answers; KMS, S3 by moto
 def test_another_tenants_key_cannot_reach_the_object(route: str) -> None:
     API_CASES[route](make_caller(), make_caller())
+
+
+@pytest.mark.parametrize("route", sorted(API_CASES))
+@pytest.mark.usefixtures("fake_credentials", "aws", "test_mode_engine")
+def test_a_test_key_never_reaches_live_objects(route: str) -> None:
+    """Test mode is the tenant's test twin: the same cases hold between a live key and a test key of one tenant."""
+    live = make_caller()
+    API_CASES[route](live, make_test_caller(live.tenant))
+
+
+@pytest.mark.parametrize("route", sorted(API_CASES))
+@pytest.mark.usefixtures("fake_credentials", "aws", "test_mode_engine")
+def test_a_live_key_never_reaches_test_objects(route: str) -> None:
+    live = make_caller()
+    API_CASES[route](make_test_caller(live.tenant), live)
 
 
 # --- Admin cases: an object of tenant A, tenant B's tenant admin --------------------------------

@@ -79,11 +79,14 @@ def test_401_carries_www_authenticate() -> None:
     assert response["Content-Type"] == "application/problem+json"
 
 
+@pytest.mark.usefixtures("aws_and_rekognition")  # test mode's engine is the local endpoint
 def test_test_mode_keys_have_their_own_prefix(caller: Caller) -> None:
     test_caller = make_caller(tenant=caller.tenant, mode="test")
     assert test_caller.token.startswith("vk_test_")
     assert caller.token.startswith("vk_live_")
-    assert _get_tenant(test_caller.token)[0] == 200
+    status, body = _get_tenant(test_caller.token)
+    assert (status, body["livemode"]) == (200, False)
+    assert _get_tenant(caller.token)[1]["livemode"] is True
 
 
 def test_only_prefix_and_hash_are_stored(caller: Caller) -> None:

@@ -54,6 +54,7 @@ def test_a_delivery_is_signed_the_standard_webhooks_way(tenant: Tenant, receiver
     assert payload == {
         "id": event.public_id,
         "type": "verification.completed",
+        "livemode": True,
         "timestamp": event.created_at.isoformat().replace("+00:00", "Z"),
         "data": {"object": "verification", "id": "ver_x", "status": "approved"},
     }

@@ -249,6 +249,7 @@ def test_events_are_listed_newest_first_and_filtered_by_type(api: Caller) -> Non
         "type": "verification.completed",
         "data": {"object": "verification", "id": "ver_x"},
         "created_at": shown["created_at"],
+        "livemode": True,
     }
     assert (bad.status_code, bad.json()["code"]) == (400, "validation_error")
     assert api.client.get("/v1/events/evt_missing").status_code == 404

@@ -126,6 +126,8 @@ class PendingStep:
     duplicate_action: str = ""
     # liveness: the session the verification consumed, and the tenant's threshold
     liveness: Mapping[str, Any] | None = None
+    # test mode: the outcome a magic subject external_id scripts (vision.testmode), else ""
+    test_outcome: str = ""
 
 
 # What each step's engine phase reads, so that its prepare phase loads only that.

@@ -15,8 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from config.errors import DomainError
 from tenants.models import Tenant
-from tenants.offboarding import tenant_offboard
-from tenants.scope import tenant_scope
+from tenants.tasks import offboard_with_test_twin
 
 
 class Command(BaseCommand):
@@ -31,8 +30,7 @@ class Command(BaseCommand):
         if tenant is None:
             raise CommandError(f"No tenant {options['slug']!r}.")
         try:
-            with tenant_scope(tenant):
-                receipt = tenant_offboard(tenant=tenant, requested_by="operator/manage.py")
+            receipt = offboard_with_test_twin(tenant, requested_by="operator/manage.py")
         except DomainError as error:
             raise CommandError(f"{error.detail} ({error.code})") from error
         if options["receipt"]:
