@@ -144,3 +144,21 @@ def test_test_mode_engine_calls_take_the_twins_tokens_never_the_live_tenants(
 
     assert taken
     assert set(taken) == {tester.tenant.pk}
+
+
+def test_a_magic_liveness_failure_rejects_the_registration(tester: Caller, run_tasks: Tasks) -> None:
+    subject_id = _subject(tester, "test_liveness_failed")
+    session = tester.client.post("/v1/liveness-sessions", {"subject_id": subject_id}, format="json")
+    assert session.status_code == 201, session.content
+
+    result = verify(
+        tester,
+        run_tasks,
+        type="registration",
+        subject_id=subject_id,
+        liveness_session_id=session.json()["id"],
+        id_document=b64(BLANK),
+    )
+
+    assert result["status"] == "rejected"
+    assert [(r["code"], r["step"]) for r in result["reasons"]] == [("liveness.failed", "liveness")]
