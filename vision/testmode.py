@@ -51,13 +51,20 @@ MAGIC_OUTCOMES = {
     "test_liveness_failed": "liveness.failed",
     "test_auth_no_match": "auth.no_match",
 }
+# Magic moderation external_refs: the labels each scripts (Violence at 70 reviews and at 95
+# rejects under the default policy; the tenant's policy decides, as it does for real labels).
+MAGIC_MODERATION_CONFIDENCE: dict[str, float | None] = {
+    "test_moderation_approve": None,
+    "test_moderation_review": 70.0,
+    "test_moderation_reject": 95.0,
+}
 # The subject a scripted duplicate names (no such subject exists).
 SCRIPTED_DUPLICATE_SUBJECT = "sub_testduplicate0000000000"
 
 
 @dataclass(frozen=True)
 class Script:
-    """Scripted answers for one verification: ``outcome`` is a value of MAGIC_OUTCOMES."""
+    """Scripted answers: ``outcome`` is a value of MAGIC_OUTCOMES, or a key of MAGIC_MODERATION_CONFIDENCE."""
 
     outcome: str
     subject_id: str | None = None
@@ -69,6 +76,16 @@ class Script:
         if operation == "GetFaceLivenessSessionResults" and self.outcome != "liveness.failed":
             return None  # a real session of the local endpoint decides
         return None if handler is None else {**handler(request), "ResponseMetadata": {"RequestId": "scripted"}}
+
+    def _DetectModerationLabels(self, request: dict[str, Any]) -> dict[str, Any]:
+        confidence = MAGIC_MODERATION_CONFIDENCE.get(self.outcome)
+        labels = []
+        if confidence is not None:
+            labels = [
+                {"Name": "Violence", "ParentName": "", "TaxonomyLevel": 1, "Confidence": confidence},
+                {"Name": "Graphic Violence", "ParentName": "Violence", "TaxonomyLevel": 2, "Confidence": confidence},
+            ]
+        return {"ModerationLabels": labels, "ModerationModelVersion": "7.0"}
 
     def _DetectFaces(self, request: dict[str, Any]) -> dict[str, Any]:
         if self.outcome == "quality.no_face":

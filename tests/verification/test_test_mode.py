@@ -162,3 +162,23 @@ def test_a_magic_liveness_failure_rejects_the_registration(tester: Caller, run_t
 
     assert result["status"] == "rejected"
     assert [(r["code"], r["step"]) for r in result["reasons"]] == [("liveness.failed", "liveness")]
+
+
+@pytest.mark.parametrize(
+    ("external_ref", "decision"),
+    [("test_moderation_approve", "approve"), ("test_moderation_review", "review"), ("test_moderation_reject", "reject")],
+)
+def test_magic_moderation_refs_script_each_decision_for_the_same_image(
+    tester: Caller, external_ref: str, decision: str
+) -> None:
+    plain = tester.client.post("/v1/moderation/images", {"image": b64(BLANK)["bytes"]}, format="json")
+    magic = tester.client.post(
+        "/v1/moderation/images", {"image": b64(BLANK)["bytes"], "external_ref": external_ref}, format="json"
+    )
+
+    assert plain.json()["decision"] == "approve"  # the local engine's real model: a grey square is safe
+    assert magic.status_code == 201, magic.content
+    body = magic.json()
+    assert (body["decision"], body["livemode"], body["cached"]) == (decision, False, False), body
+    if decision != "approve":
+        assert body["driving_category"] == "Violence"
