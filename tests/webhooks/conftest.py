@@ -134,3 +134,66 @@ def make_due(tenant: Tenant, delivery: Delivery) -> None:
 
 
 Emit = Callable[..., Event]
+
+
+@dataclass
+class Tls:
+    ca_file: str
+    cert_file: str
+    key_file: str
+
+
+def make_tls(directory: Any, hostname: str) -> Tls:
+    """A private CA and a server certificate for ``hostname`` signed by it (PEM files in ``directory``)."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.now(UTC)
+
+    def build(subject: str, issuer: x509.Name | None, key: Any, signer: Any, *, ca: bool) -> x509.Certificate:
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(issuer or name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
+        if not ca:
+            builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(subject)]), critical=False)
+        return builder.sign(signer, hashes.SHA256())
+
+    ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_cert = build("Verity test CA", None, ca_key, ca_key, ca=True)
+    server_cert = build(hostname, ca_cert.subject, server_key, ca_key, ca=False)
+    files = Tls(str(directory / "ca.pem"), str(directory / "server.pem"), str(directory / "server.key"))
+    (directory / "ca.pem").write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    (directory / "server.pem").write_bytes(server_cert.public_bytes(serialization.Encoding.PEM))
+    (directory / "server.key").write_bytes(
+        server_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return files
+
+
+def start_tls_receiver(tls: Tls) -> Receiver:
+    """A receiver like ``start_receiver``'s, speaking TLS with ``tls``'s server certificate."""
+    import ssl
+
+    holder: list[Receiver] = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _serve(holder))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tls.cert_file, tls.key_file)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.daemon_threads = True
+    holder.append(Receiver(server=server))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return holder[0]

@@ -24,7 +24,9 @@ from tests.webhooks.conftest import (
     deliveries,
     emit,
     make_due,
+    make_tls,
     start_receiver,
+    start_tls_receiver,
 )
 from webhooks.models import DeliveryAttempt, DeliveryStatus, DisabledReason, EventType, WebhookEndpoint
 from webhooks.tasks import deliver_webhook, dispatch_due_deliveries
@@ -416,3 +418,67 @@ def test_the_body_is_the_same_bytes_on_every_attempt(tenant: Tenant, receiver: R
     first, second = receiver.received
     assert first.body == second.body
     assert json.loads(first.body)["data"]["reasons"] == [{"code": "quality.pose", "step": "quality"}]
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(
+    tenant: Tenant, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: the name answers a checked address, then another; the delivery uses the checked one."""
+    import socket
+
+    port = receiver.server.server_address[1]
+    real, answers = socket.getaddrinfo, iter(["127.0.0.1", "127.0.0.1"])  # saving the URL, checking it again
+
+    def resolve(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host == "hooks.rebind.example":
+            address = next(answers, "10.255.255.1")  # what an attacker's DNS answers after the check
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    create_endpoint(tenant, f"http://hooks.rebind.example:{port}/hooks")
+    emit(tenant)
+
+    made = attempt(tenant, deliveries(tenant)[0])
+
+    assert made is not None
+    assert made.succeeded
+    (got,) = receiver.received
+    assert got.headers["host"] == f"hooks.rebind.example:{port}"
+
+
+@pytest.mark.parametrize(("certified", "succeeds"), [("hooks.tls.example", True), ("elsewhere.example", False)])
+def test_https_goes_to_the_checked_address_and_verifies_the_urls_host(
+    tenant: Tenant, monkeypatch: pytest.MonkeyPatch, tmp_path: Any, certified: str, succeeds: bool
+) -> None:
+    """TLS names the URL's host (SNI) and checks the certificate for it, though the socket goes to the address."""
+    import socket
+
+    tls = make_tls(tmp_path, certified)
+    receiver = start_tls_receiver(tls)
+    try:
+        port = receiver.server.server_address[1]
+        monkeypatch.setenv("SSL_CERT_FILE", tls.ca_file)  # the test CA, as a system bundle would hold a real one
+        real = socket.getaddrinfo
+
+        def resolve(host: str, *args: Any, **kwargs: Any) -> Any:
+            if host == "hooks.tls.example":
+                return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+            return real(host, *args, **kwargs)
+
+        monkeypatch.setattr(socket, "getaddrinfo", resolve)
+        create_endpoint(tenant, f"https://hooks.tls.example:{port}/hooks")
+        emit(tenant)
+
+        made = attempt(tenant, deliveries(tenant)[0])
+
+        assert made is not None
+        assert made.succeeded is succeeds
+        if succeeds:
+            assert receiver.received[0].headers["host"] == f"hooks.tls.example:{port}"
+        else:
+            assert (made.status_code, made.error_code) == (None, "connection_failed")
+            assert receiver.received == []
+    finally:
+        receiver.server.shutdown()
+        receiver.server.server_close()
