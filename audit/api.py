@@ -67,8 +67,8 @@ class EventPagination(CursorPagination):
     ordering = ("-event_time", "-id")  # type: ignore[assignment]
 
 
-class EventOutput(ResourceOutput):
-    """A CloudTrail record, exactly as stored and exported."""
+class EventOutput(serializers.Serializer[Any]):
+    """A CloudTrail record, exactly as stored and exported (no livemode: a test key's records are its twin's)."""
 
     eventVersion = serializers.CharField()
     userIdentity = serializers.DictField()
