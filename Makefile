@@ -10,7 +10,7 @@ export VERITY_ENV ?= development
 
 .PHONY: run test lint format typecheck deploycheck check setup db clean mutation
 
-$(STAMP): requirements/base.txt requirements/prod.txt requirements/dev.txt
+$(STAMP): requirements/base.txt requirements/prod.txt requirements/dev.txt sdk/python/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements/dev.txt
@@ -36,6 +36,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(PY) bin/check_import_cycles.py
+	$(PY) bin/generate_sdk.py --check
 
 format: setup
 	$(VENV)/bin/ruff format .

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.db import connections
+from django.db.backends.signals import connection_created
 from rest_framework.test import APIClient
 
 from audit.recording import AUDIT_DATABASE
@@ -73,6 +74,30 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[N
     _swap_credentials(ROLE_CREDENTIALS)
     yield
     _swap_credentials(dict.fromkeys(connections, OWNER))
+
+
+def _skip_triggers(sender: Any, connection: Any, **kwargs: Any) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """A test without a transaction around it (``transactional_db``, or the live server's, which
+    needs committed data) is flushed as the owner, with triggers off (the application role may not
+    TRUNCATE, and audit tables refuse it to everyone), then the connections go back to the
+    application role. The flush is pytest-django's teardown, so it is wrapped here rather than in a
+    fixture, which pytest might tear down before it."""
+    committed = bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+    if committed:
+        _swap_credentials(dict.fromkeys(connections, OWNER))
+        connection_created.connect(_skip_triggers)
+    try:
+        return (yield)
+    finally:
+        if committed:
+            connection_created.disconnect(_skip_triggers)
+            _swap_credentials(ROLE_CREDENTIALS)
 
 
 @pytest.fixture(autouse=True)

@@ -1,9 +1,8 @@
 """A real browser against the live server: headless Chromium driven by the system chromedriver.
 
 One browser serves the whole session (each test starts with no cookies). The live server needs
-committed data, so these tests use ``transactional_db``, whose flush after each test runs as the
-database owner with triggers off (the application role may not TRUNCATE, and the audit tables
-refuse TRUNCATE to everyone), then the connections go back to the application role.
+committed data, so these tests run in no transaction (``transactional_db``; tests/conftest.py
+flushes the database after each as the owner).
 Without Chromium the tests are skipped, except in CI (``CI`` set), where that is a failure.
 """
 
@@ -17,10 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connections
-from django.db.backends.signals import connection_created
-
-from tests.conftest import OWNER, ROLE_CREDENTIALS, _swap_credentials
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -50,26 +45,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report: pytest.TestReport = yield
     item.stash.setdefault(_REPORTS, {})[report.when] = report
     return report  # type: ignore[return-value]
-
-
-def _skip_triggers(sender: Any, connection: Any, **kwargs: Any) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-
-
-@pytest.fixture
-def _application_role_after_flush() -> Iterator[None]:
-    yield
-    connection_created.disconnect(_skip_triggers)
-    _swap_credentials(ROLE_CREDENTIALS)
-
-
-@pytest.fixture
-def transactional_db(_application_role_after_flush: None, transactional_db: None) -> Iterator[None]:
-    """pytest-django's, with its flush (which runs right after this teardown) done as the owner."""
-    yield
-    _swap_credentials(dict.fromkeys(connections, OWNER))
-    connection_created.connect(_skip_triggers)
 
 
 @pytest.fixture(scope="session")

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.stub import Stubber
-from django.db import connections
-from django.db.backends.signals import connection_created
 
 from config.aws import aws_client
 from tenants.models import Tenant
-from tests.browser.conftest import _skip_triggers
-from tests.conftest import OWNER, ROLE_CREDENTIALS, _swap_credentials
 
 FACES = Path(__file__).resolve().parents[1] / "fixtures" / "faces"
 MODEL_VERSION = "7.0"
@@ -53,21 +48,3 @@ def photo_b64(photo: bytes) -> str:
 
 def rekognition_stub(tenant: Tenant) -> Stubber:
     return Stubber(aws_client("rekognition", tenant.region))
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
-    """A test without a transaction around it (``transactional_db``) is flushed as the owner, with
-    triggers off (the application role may not TRUNCATE, and audit tables refuse it to everyone),
-    then the connections go back to the application role. The flush is pytest-django's teardown,
-    so it is wrapped here rather than in a fixture that might be torn down before it."""
-    committed = "transactional_db" in getattr(item, "fixturenames", ())
-    if committed:
-        _swap_credentials(dict.fromkeys(connections, OWNER))
-        connection_created.connect(_skip_triggers)
-    try:
-        return (yield)
-    finally:
-        if committed:
-            connection_created.disconnect(_skip_triggers)
-            _swap_credentials(ROLE_CREDENTIALS)

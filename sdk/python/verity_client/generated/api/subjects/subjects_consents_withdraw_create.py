@@ -1,0 +1,267 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.consent_withdraw_output import ConsentWithdrawOutput
+from ...models.consent_withdraw_view_input_request import (
+    ConsentWithdrawViewInputRequest,
+)
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    subject_id: str,
+    consent_id: str,
+    *,
+    body: ConsentWithdrawViewInputRequest | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/subjects/{subject_id}/consents/{consent_id}/withdraw".format(
+            subject_id=quote(str(subject_id), safe=""),
+            consent_id=quote(str(consent_id), safe=""),
+        ),
+    }
+
+    if not isinstance(body, Unset):
+        _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ConsentWithdrawOutput | Problem | None:
+    if response.status_code == 200:
+        response_200 = ConsentWithdrawOutput.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 405:
+        response_405 = Problem.from_dict(response.json())
+
+        return response_405
+
+    if response.status_code == 406:
+        response_406 = Problem.from_dict(response.json())
+
+        return response_406
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ConsentWithdrawOutput | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    subject_id: str,
+    consent_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: ConsentWithdrawViewInputRequest | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[ConsentWithdrawOutput | Problem]:
+    """The API view's hooks: claim in ``initial``, replay in ``handle_exception``, store or release at the
+    end.
+
+    Args:
+        subject_id (str):
+        consent_id (str):
+        idempotency_key (str | Unset):
+        body (ConsentWithdrawViewInputRequest | Unset): No fields: the withdrawal's time and
+            requester are the request's.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ConsentWithdrawOutput | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        subject_id=subject_id,
+        consent_id=consent_id,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    subject_id: str,
+    consent_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: ConsentWithdrawViewInputRequest | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
+) -> ConsentWithdrawOutput | Problem | None:
+    """The API view's hooks: claim in ``initial``, replay in ``handle_exception``, store or release at the
+    end.
+
+    Args:
+        subject_id (str):
+        consent_id (str):
+        idempotency_key (str | Unset):
+        body (ConsentWithdrawViewInputRequest | Unset): No fields: the withdrawal's time and
+            requester are the request's.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ConsentWithdrawOutput | Problem
+    """
+
+    return sync_detailed(
+        subject_id=subject_id,
+        consent_id=consent_id,
+        client=client,
+        body=body,
+        idempotency_key=idempotency_key,
+    ).parsed
+
+
+async def asyncio_detailed(
+    subject_id: str,
+    consent_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: ConsentWithdrawViewInputRequest | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[ConsentWithdrawOutput | Problem]:
+    """The API view's hooks: claim in ``initial``, replay in ``handle_exception``, store or release at the
+    end.
+
+    Args:
+        subject_id (str):
+        consent_id (str):
+        idempotency_key (str | Unset):
+        body (ConsentWithdrawViewInputRequest | Unset): No fields: the withdrawal's time and
+            requester are the request's.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ConsentWithdrawOutput | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        subject_id=subject_id,
+        consent_id=consent_id,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    subject_id: str,
+    consent_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: ConsentWithdrawViewInputRequest | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
+) -> ConsentWithdrawOutput | Problem | None:
+    """The API view's hooks: claim in ``initial``, replay in ``handle_exception``, store or release at the
+    end.
+
+    Args:
+        subject_id (str):
+        consent_id (str):
+        idempotency_key (str | Unset):
+        body (ConsentWithdrawViewInputRequest | Unset): No fields: the withdrawal's time and
+            requester are the request's.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ConsentWithdrawOutput | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            subject_id=subject_id,
+            consent_id=consent_id,
+            client=client,
+            body=body,
+            idempotency_key=idempotency_key,
+        )
+    ).parsed

@@ -1,0 +1,210 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.problem import Problem
+from ...models.verification_output import VerificationOutput
+from ...types import Response
+
+
+def _get_kwargs(
+    verification_id: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/v1/verifications/{verification_id}".format(
+            verification_id=quote(str(verification_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Problem | VerificationOutput | None:
+    if response.status_code == 200:
+        response_200 = VerificationOutput.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 405:
+        response_405 = Problem.from_dict(response.json())
+
+        return response_405
+
+    if response.status_code == 406:
+        response_406 = Problem.from_dict(response.json())
+
+        return response_406
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = Problem.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Problem | VerificationOutput]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    verification_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[Problem | VerificationOutput]:
+    """The API view's hooks: claim in ``initial``, replay in ``handle_exception``, store or release at the
+    end.
+
+    Args:
+        verification_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | VerificationOutput]
+    """
+
+    kwargs = _get_kwargs(
+        verification_id=verification_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    verification_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Problem | VerificationOutput | None:
+    """The API view's hooks: claim in ``initial``, replay in ``handle_exception``, store or release at the
+    end.
+
+    Args:
+        verification_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | VerificationOutput
+    """
+
+    return sync_detailed(
+        verification_id=verification_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    verification_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[Problem | VerificationOutput]:
+    """The API view's hooks: claim in ``initial``, replay in ``handle_exception``, store or release at the
+    end.
+
+    Args:
+        verification_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | VerificationOutput]
+    """
+
+    kwargs = _get_kwargs(
+        verification_id=verification_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    verification_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Problem | VerificationOutput | None:
+    """The API view's hooks: claim in ``initial``, replay in ``handle_exception``, store or release at the
+    end.
+
+    Args:
+        verification_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | VerificationOutput
+    """
+
+    return (
+        await asyncio_detailed(
+            verification_id=verification_id,
+            client=client,
+        )
+    ).parsed

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.code_enum import CodeEnum
+
+T = TypeVar("T", bound="ProblemOutput")
+
+
+@_attrs_define
+class ProblemOutput:
+    """
+    Attributes:
+        code (CodeEnum): * `document.no_mrz` - document.no_mrz
+            * `document.invalid` - document.invalid
+            * `document.expired` - document.expired
+            * `document.inconsistent` - document.inconsistent
+        detail (str):
+    """
+
+    code: CodeEnum
+    detail: str
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        code = self.code.value
+
+        detail = self.detail
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "code": code,
+                "detail": detail,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        code = CodeEnum(d.pop("code"))
+
+        detail = d.pop("detail")
+
+        problem_output = cls(
+            code=code,
+            detail=detail,
+        )
+
+        problem_output.additional_properties = d
+        return problem_output
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

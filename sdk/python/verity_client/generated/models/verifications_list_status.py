@@ -1,0 +1,13 @@
+from enum import StrEnum
+
+
+class VerificationsListStatus(StrEnum):
+    APPROVED = "approved"
+    FAILED = "failed"
+    NEEDS_REVIEW = "needs_review"
+    PENDING = "pending"
+    PROCESSING = "processing"
+    REJECTED = "rejected"
+
+    def __str__(self) -> str:
+        return str(self.value)
