@@ -238,6 +238,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_AUTHENTICATION": [],
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # Choice sets of fields with a common name ("type") get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "TypeEnum": "verification.models.VerificationType",
+        "WebhookEventTypeEnum": "webhooks.models.EventType",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.api.schema.add_problem_responses",

@@ -249,7 +249,7 @@ class AttemptListView(ApiView):
         return self.paginated(attempts, AttemptOutput, request, _NewestAttemptFirst())
 
 
-class EventOutput(ResourceOutput):
+class WebhookEventOutput(ResourceOutput):
     id = serializers.CharField(source="public_id")
     type = serializers.ChoiceField(choices=EventType.choices)
     data = serializers.DictField(  # type: ignore[assignment]
@@ -264,17 +264,17 @@ class EventListView(ApiView):
     class Filters(serializers.Serializer[Any]):
         type = serializers.ChoiceField(choices=EventType.choices, required=False)
 
-    @extend_schema(operation_id="events_list", parameters=[Filters], responses={200: page_of(EventOutput)})
+    @extend_schema(operation_id="events_list", parameters=[Filters], responses={200: page_of(WebhookEventOutput)})
     def get(self, request: Request) -> Response:
-        return self.paginated(event_list(**self.validated_query(self.Filters, request)), EventOutput, request)
+        return self.paginated(event_list(**self.validated_query(self.Filters, request)), WebhookEventOutput, request)
 
 
 class EventDetailView(ApiView):
     policy_actions = {"GET": GET_EVENT}
 
-    @extend_schema(operation_id="events_get", responses={200: EventOutput})
+    @extend_schema(operation_id="events_get", responses={200: WebhookEventOutput})
     def get(self, request: Request, event_id: str) -> Response:
-        return Response(EventOutput(event_get(public_id=event_id)).data)
+        return Response(WebhookEventOutput(event_get(public_id=event_id)).data)
 
 
 class RedeliveryOutput(serializers.Serializer[Any]):

@@ -20,6 +20,7 @@ from verity_client.generated.models import SubjectListViewInputRequest, SubjectO
 
 BASE_URL = "https://verity.example.com"
 SUBJECT = {
+    "livemode": True,
     "id": "sub_1",
     "external_id": "customer-1",
     "metadata": {},

@@ -166,7 +166,11 @@ def test_a_magic_liveness_failure_rejects_the_registration(tester: Caller, run_t
 
 @pytest.mark.parametrize(
     ("external_ref", "decision"),
-    [("test_moderation_approve", "approve"), ("test_moderation_review", "review"), ("test_moderation_reject", "reject")],
+    [
+        ("test_moderation_approve", "approve"),
+        ("test_moderation_review", "review"),
+        ("test_moderation_reject", "reject"),
+    ],
 )
 def test_magic_moderation_refs_script_each_decision_for_the_same_image(
     tester: Caller, external_ref: str, decision: str

@@ -1,5 +1,7 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .attempt_output import AttemptOutput
+from .attempt_page import AttemptPage
 from .audit_events_list_outcome import AuditEventsListOutcome
 from .batch_index_item_output import BatchIndexItemOutput
 from .batch_index_item_output_status_enum import BatchIndexItemOutputStatusEnum
@@ -13,6 +15,7 @@ from .batch_index_job_output import BatchIndexJobOutput
 from .batch_index_job_output_status_enum import BatchIndexJobOutputStatusEnum
 from .batch_index_job_page import BatchIndexJobPage
 from .batch_index_jobs_list_status import BatchIndexJobsListStatus
+from .blank_enum import BlankEnum
 from .bucket import Bucket
 from .code_enum import CodeEnum
 from .consent_output import ConsentOutput
@@ -22,6 +25,7 @@ from .consent_withdraw_output import ConsentWithdrawOutput
 from .consent_withdraw_view_input_request import ConsentWithdrawViewInputRequest
 from .count import Count
 from .counts_output import CountsOutput
+from .disabled_reason_enum import DisabledReasonEnum
 from .document_list_view_input_request import DocumentListViewInputRequest
 from .document_list_view_multipart_input_request import (
     DocumentListViewMultipartInputRequest,
@@ -29,6 +33,14 @@ from .document_list_view_multipart_input_request import (
 from .document_output import DocumentOutput
 from .duplicate_output import DuplicateOutput
 from .duplicates import Duplicates
+from .enabled_events_enum import EnabledEventsEnum
+from .endpoint_list_view_input_request import EndpointListViewInputRequest
+from .endpoint_output import EndpointOutput
+from .endpoint_page import EndpointPage
+from .endpoint_rotate_secret_view_input_request import (
+    EndpointRotateSecretViewInputRequest,
+)
+from .endpoint_with_secret_output import EndpointWithSecretOutput
 from .erasure_output import ErasureOutput
 from .erasure_output_status_enum import ErasureOutputStatusEnum
 from .erasure_page import ErasurePage
@@ -40,6 +52,8 @@ from .event_output_resources_item import EventOutputResourcesItem
 from .event_output_response_elements_type_0 import EventOutputResponseElementsType0
 from .event_output_user_identity import EventOutputUserIdentity
 from .event_page import EventPage
+from .event_redeliver_view_input_request import EventRedeliverViewInputRequest
+from .events_list_type import EventsListType
 from .export_list_view_input_filters_request import ExportListViewInputFiltersRequest
 from .export_list_view_input_format_enum import ExportListViewInputFormatEnum
 from .export_list_view_input_request import ExportListViewInputRequest
@@ -79,6 +93,9 @@ from .mrz_output import MrzOutput
 from .mrz_output_format_enum import MrzOutputFormatEnum
 from .outcome_enum import OutcomeEnum
 from .outcomes import Outcomes
+from .patched_endpoint_detail_view_input_request import (
+    PatchedEndpointDetailViewInputRequest,
+)
 from .policy_output import PolicyOutput
 from .policy_output_categories import PolicyOutputCategories
 from .policy_output_categories_additional_property import (
@@ -96,6 +113,7 @@ from .queue import Queue
 from .reason import Reason
 from .reason_enum import ReasonEnum
 from .reason_output import ReasonOutput
+from .redelivery_output import RedeliveryOutput
 from .review_claim_view_input_request import ReviewClaimViewInputRequest
 from .review_decision_view_input_decision_enum import (
     ReviewDecisionViewInputDecisionEnum,
@@ -147,8 +165,14 @@ from .verifications_list_status import VerificationsListStatus
 from .verifications_list_type import VerificationsListType
 from .video_list_view_input_request import VideoListViewInputRequest
 from .video_list_view_input_request_metadata import VideoListViewInputRequestMetadata
+from .webhook_event_output import WebhookEventOutput
+from .webhook_event_output_data import WebhookEventOutputData
+from .webhook_event_page import WebhookEventPage
+from .webhook_event_type_enum import WebhookEventTypeEnum
 
 __all__ = (
+    "AttemptOutput",
+    "AttemptPage",
     "AuditEventsListOutcome",
     "BatchIndexItemOutput",
     "BatchIndexItemOutputStatusEnum",
@@ -160,6 +184,7 @@ __all__ = (
     "BatchIndexJobOutputStatusEnum",
     "BatchIndexJobPage",
     "BatchIndexJobsListStatus",
+    "BlankEnum",
     "Bucket",
     "CodeEnum",
     "ConsentOutput",
@@ -169,11 +194,18 @@ __all__ = (
     "ConsentWithdrawViewInputRequest",
     "Count",
     "CountsOutput",
+    "DisabledReasonEnum",
     "DocumentListViewInputRequest",
     "DocumentListViewMultipartInputRequest",
     "DocumentOutput",
     "DuplicateOutput",
     "Duplicates",
+    "EnabledEventsEnum",
+    "EndpointListViewInputRequest",
+    "EndpointOutput",
+    "EndpointPage",
+    "EndpointRotateSecretViewInputRequest",
+    "EndpointWithSecretOutput",
     "ErasureOutput",
     "ErasureOutputStatusEnum",
     "ErasurePage",
@@ -185,6 +217,8 @@ __all__ = (
     "EventOutputResponseElementsType0",
     "EventOutputUserIdentity",
     "EventPage",
+    "EventRedeliverViewInputRequest",
+    "EventsListType",
     "ExportListViewInputFiltersRequest",
     "ExportListViewInputFormatEnum",
     "ExportListViewInputRequest",
@@ -222,6 +256,7 @@ __all__ = (
     "MrzOutputFormatEnum",
     "OutcomeEnum",
     "Outcomes",
+    "PatchedEndpointDetailViewInputRequest",
     "PolicyOutput",
     "PolicyOutputCategories",
     "PolicyOutputCategoriesAdditionalProperty",
@@ -237,6 +272,7 @@ __all__ = (
     "Reason",
     "ReasonEnum",
     "ReasonOutput",
+    "RedeliveryOutput",
     "ReviewClaimViewInputRequest",
     "ReviewDecisionViewInputDecisionEnum",
     "ReviewDecisionViewInputRequest",
@@ -280,4 +316,8 @@ __all__ = (
     "VerificationsListType",
     "VideoListViewInputRequest",
     "VideoListViewInputRequestMetadata",
+    "WebhookEventOutput",
+    "WebhookEventOutputData",
+    "WebhookEventPage",
+    "WebhookEventTypeEnum",
 )

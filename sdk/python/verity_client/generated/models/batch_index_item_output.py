@@ -18,8 +18,10 @@ T = TypeVar("T", bound="BatchIndexItemOutput")
 
 @_attrs_define
 class BatchIndexItemOutput:
-    """
+    """An API resource: every one says whether it is live or test-mode data (docs/test-mode.md).
+
     Attributes:
+        livemode (bool): true: live data (a vk_live_ key); false: test-mode data (a vk_test_ key). The two never mix.
         line (int): The manifest's line number, from 1.
         external_id (str):
         s3_key (str):
@@ -35,6 +37,7 @@ class BatchIndexItemOutput:
         face_id (None | str | Unset):
     """
 
+    livemode: bool
     line: int
     external_id: str
     s3_key: str
@@ -48,6 +51,8 @@ class BatchIndexItemOutput:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        livemode = self.livemode
+
         line = self.line
 
         external_id = self.external_id
@@ -83,6 +88,7 @@ class BatchIndexItemOutput:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "livemode": livemode,
                 "line": line,
                 "external_id": external_id,
                 "s3_key": s3_key,
@@ -105,6 +111,8 @@ class BatchIndexItemOutput:
         from ..models.duplicate_output import DuplicateOutput
 
         d = dict(src_dict)
+        livemode = d.pop("livemode")
+
         line = d.pop("line")
 
         external_id = d.pop("external_id")
@@ -145,6 +153,7 @@ class BatchIndexItemOutput:
         face_id = _parse_face_id(d.pop("face_id", UNSET))
 
         batch_index_item_output = cls(
+            livemode=livemode,
             line=line,
             external_id=external_id,
             s3_key=s3_key,

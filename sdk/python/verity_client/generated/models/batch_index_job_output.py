@@ -20,8 +20,10 @@ T = TypeVar("T", bound="BatchIndexJobOutput")
 
 @_attrs_define
 class BatchIndexJobOutput:
-    """
+    """An API resource: every one says whether it is live or test-mode data (docs/test-mode.md).
+
     Attributes:
+        livemode (bool): true: live data (a vk_live_ key); false: test-mode data (a vk_test_ key). The two never mix.
         id (str):
         status (BatchIndexJobOutputStatusEnum): * `pending` - Pending
             * `indexing` - Indexing
@@ -38,6 +40,7 @@ class BatchIndexJobOutput:
         finished_at (datetime.datetime | None):
     """
 
+    livemode: bool
     id: str
     status: BatchIndexJobOutputStatusEnum
     manifest: ManifestOutput
@@ -52,6 +55,8 @@ class BatchIndexJobOutput:
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.error_output import ErrorOutput
+
+        livemode = self.livemode
 
         id = self.id
 
@@ -89,6 +94,7 @@ class BatchIndexJobOutput:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "livemode": livemode,
                 "id": id,
                 "status": status,
                 "manifest": manifest,
@@ -111,6 +117,8 @@ class BatchIndexJobOutput:
         from ..models.manifest_output import ManifestOutput
 
         d = dict(src_dict)
+        livemode = d.pop("livemode")
+
         id = d.pop("id")
 
         status = BatchIndexJobOutputStatusEnum(d.pop("status"))
@@ -171,6 +179,7 @@ class BatchIndexJobOutput:
         finished_at = _parse_finished_at(d.pop("finished_at"))
 
         batch_index_job_output = cls(
+            livemode=livemode,
             id=id,
             status=status,
             manifest=manifest,

@@ -12,8 +12,10 @@ T = TypeVar("T", bound="ConsentOutput")
 
 @_attrs_define
 class ConsentOutput:
-    """
+    """An API resource: every one says whether it is live or test-mode data (docs/test-mode.md).
+
     Attributes:
+        livemode (bool): true: live data (a vk_live_ key); false: test-mode data (a vk_test_ key). The two never mix.
         id (str):
         subject_id (str):
         purpose (str):
@@ -28,6 +30,7 @@ class ConsentOutput:
         created_at (datetime.datetime):
     """
 
+    livemode: bool
     id: str
     subject_id: str
     purpose: str
@@ -43,6 +46,8 @@ class ConsentOutput:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        livemode = self.livemode
+
         id = self.id
 
         subject_id = self.subject_id
@@ -80,6 +85,7 @@ class ConsentOutput:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "livemode": livemode,
                 "id": id,
                 "subject_id": subject_id,
                 "purpose": purpose,
@@ -100,6 +106,8 @@ class ConsentOutput:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
+        livemode = d.pop("livemode")
+
         id = d.pop("id")
 
         subject_id = d.pop("subject_id")
@@ -156,6 +164,7 @@ class ConsentOutput:
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
         consent_output = cls(
+            livemode=livemode,
             id=id,
             subject_id=subject_id,
             purpose=purpose,

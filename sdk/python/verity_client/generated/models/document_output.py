@@ -17,8 +17,10 @@ T = TypeVar("T", bound="DocumentOutput")
 
 @_attrs_define
 class DocumentOutput:
-    """
+    """An API resource: every one says whether it is live or test-mode data (docs/test-mode.md).
+
     Attributes:
+        livemode (bool): true: live data (a vk_live_ key); false: test-mode data (a vk_test_ key). The two never mix.
         id (str):
         valid (bool): An MRZ was read, is valid, unexpired and matches the page.
         lines (list[str]): The page's lines of text, top first.
@@ -27,6 +29,7 @@ class DocumentOutput:
         created_at (datetime.datetime):
     """
 
+    livemode: bool
     id: str
     valid: bool
     lines: list[str]
@@ -37,6 +40,8 @@ class DocumentOutput:
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.mrz_output import MrzOutput
+
+        livemode = self.livemode
 
         id = self.id
 
@@ -61,6 +66,7 @@ class DocumentOutput:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "livemode": livemode,
                 "id": id,
                 "valid": valid,
                 "lines": lines,
@@ -78,6 +84,8 @@ class DocumentOutput:
         from ..models.problem_output import ProblemOutput
 
         d = dict(src_dict)
+        livemode = d.pop("livemode")
+
         id = d.pop("id")
 
         valid = d.pop("valid")
@@ -109,6 +117,7 @@ class DocumentOutput:
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
         document_output = cls(
+            livemode=livemode,
             id=id,
             valid=valid,
             lines=lines,

@@ -19,8 +19,10 @@ T = TypeVar("T", bound="ErasureOutput")
 
 @_attrs_define
 class ErasureOutput:
-    """
+    """An API resource: every one says whether it is live or test-mode data (docs/test-mode.md).
+
     Attributes:
+        livemode (bool): true: live data (a vk_live_ key); false: test-mode data (a vk_test_ key). The two never mix.
         id (str):
         subject_id (str):
         reason (ReasonEnum): * `request` - Erasure request
@@ -42,6 +44,7 @@ class ErasureOutput:
         receipt_url (None | str): Where the signed receipt is, once completed.
     """
 
+    livemode: bool
     id: str
     subject_id: str
     reason: ReasonEnum
@@ -57,6 +60,8 @@ class ErasureOutput:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        livemode = self.livemode
+
         id = self.id
 
         subject_id = self.subject_id
@@ -97,6 +102,7 @@ class ErasureOutput:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "livemode": livemode,
                 "id": id,
                 "subject_id": subject_id,
                 "reason": reason,
@@ -119,6 +125,8 @@ class ErasureOutput:
         from ..models.store_output import StoreOutput
 
         d = dict(src_dict)
+        livemode = d.pop("livemode")
+
         id = d.pop("id")
 
         subject_id = d.pop("subject_id")
@@ -180,6 +188,7 @@ class ErasureOutput:
         receipt_url = _parse_receipt_url(d.pop("receipt_url"))
 
         erasure_output = cls(
+            livemode=livemode,
             id=id,
             subject_id=subject_id,
             reason=reason,

@@ -25,7 +25,7 @@ T = TypeVar("T", bound="EventOutput")
 
 @_attrs_define
 class EventOutput:
-    """A CloudTrail record, exactly as stored and exported.
+    """A CloudTrail record, exactly as stored and exported (no livemode: a test key's records are its twin's).
 
     Attributes:
         event_version (str):

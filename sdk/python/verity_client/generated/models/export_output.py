@@ -16,8 +16,10 @@ T = TypeVar("T", bound="ExportOutput")
 
 @_attrs_define
 class ExportOutput:
-    """
+    """An API resource: every one says whether it is live or test-mode data (docs/test-mode.md).
+
     Attributes:
+        livemode (bool): true: live data (a vk_live_ key); false: test-mode data (a vk_test_ key). The two never mix.
         id (str):
         status (str):
         format_ (str):
@@ -33,6 +35,7 @@ class ExportOutput:
         download_url (None | str): When completed: a link valid for an hour to a .tar (CloudTrail layout) or .csv file.
     """
 
+    livemode: bool
     id: str
     status: str
     format_: str
@@ -49,6 +52,8 @@ class ExportOutput:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        livemode = self.livemode
+
         id = self.id
 
         status = self.status
@@ -86,6 +91,7 @@ class ExportOutput:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "livemode": livemode,
                 "id": id,
                 "status": status,
                 "format": format_,
@@ -109,6 +115,8 @@ class ExportOutput:
         from ..models.export_output_filters import ExportOutputFilters
 
         d = dict(src_dict)
+        livemode = d.pop("livemode")
+
         id = d.pop("id")
 
         status = d.pop("status")
@@ -164,6 +172,7 @@ class ExportOutput:
         download_url = _parse_download_url(d.pop("download_url"))
 
         export_output = cls(
+            livemode=livemode,
             id=id,
             status=status,
             format_=format_,

@@ -14,8 +14,10 @@ T = TypeVar("T", bound="LivenessSessionOutput")
 
 @_attrs_define
 class LivenessSessionOutput:
-    """
+    """An API resource: every one says whether it is live or test-mode data (docs/test-mode.md).
+
     Attributes:
+        livemode (bool): true: live data (a vk_live_ key); false: test-mode data (a vk_test_ key). The two never mix.
         id (str):
         session_id (str): Rekognition's SessionId, for the user's device (Amplify).
         status (LivenessSessionOutputStatusEnum): * `CREATED` - Created
@@ -31,6 +33,7 @@ class LivenessSessionOutput:
         created_at (datetime.datetime):
     """
 
+    livemode: bool
     id: str
     session_id: str
     status: LivenessSessionOutputStatusEnum
@@ -43,6 +46,8 @@ class LivenessSessionOutput:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        livemode = self.livemode
+
         id = self.id
 
         session_id = self.session_id
@@ -68,6 +73,7 @@ class LivenessSessionOutput:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "livemode": livemode,
                 "id": id,
                 "session_id": session_id,
                 "status": status,
@@ -85,6 +91,8 @@ class LivenessSessionOutput:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
+        livemode = d.pop("livemode")
+
         id = d.pop("id")
 
         session_id = d.pop("session_id")
@@ -119,6 +127,7 @@ class LivenessSessionOutput:
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
         liveness_session_output = cls(
+            livemode=livemode,
             id=id,
             session_id=session_id,
             status=status,

@@ -21,8 +21,10 @@ T = TypeVar("T", bound="ModerationOutput")
 
 @_attrs_define
 class ModerationOutput:
-    """
+    """An API resource: every one says whether it is live or test-mode data (docs/test-mode.md).
+
     Attributes:
+        livemode (bool): true: live data (a vk_live_ key); false: test-mode data (a vk_test_ key). The two never mix.
         id (str):
         media_type (MediaTypeEnum): * `image` - Image
             * `video` - Video
@@ -49,6 +51,7 @@ class ModerationOutput:
         completed_at (datetime.datetime | None):
     """
 
+    livemode: bool
     id: str
     media_type: MediaTypeEnum
     status: ModerationOutputStatusEnum
@@ -71,6 +74,8 @@ class ModerationOutput:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        livemode = self.livemode
+
         id = self.id
 
         media_type = self.media_type.value
@@ -126,6 +131,7 @@ class ModerationOutput:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "livemode": livemode,
                 "id": id,
                 "media_type": media_type,
                 "status": status,
@@ -157,6 +163,8 @@ class ModerationOutput:
         from ..models.segment_output import SegmentOutput
 
         d = dict(src_dict)
+        livemode = d.pop("livemode")
+
         id = d.pop("id")
 
         media_type = MediaTypeEnum(d.pop("media_type"))
@@ -234,6 +242,7 @@ class ModerationOutput:
         completed_at = _parse_completed_at(d.pop("completed_at"))
 
         moderation_output = cls(
+            livemode=livemode,
             id=id,
             media_type=media_type,
             status=status,

@@ -16,8 +16,10 @@ T = TypeVar("T", bound="PolicyOutput")
 
 @_attrs_define
 class PolicyOutput:
-    """
+    """An API resource: every one says whether it is live or test-mode data (docs/test-mode.md).
+
     Attributes:
+        livemode (bool): true: live data (a vk_live_ key); false: test-mode data (a vk_test_ key). The two never mix.
         version (int):
         taxonomy_version (str): The moderation taxonomy the categories follow.
         categories (PolicyOutputCategories): Every top-level category: {review_at, reject_at} or {ignore: true}.
@@ -25,6 +27,7 @@ class PolicyOutput:
         created_at (datetime.datetime):
     """
 
+    livemode: bool
     version: int
     taxonomy_version: str
     categories: PolicyOutputCategories
@@ -33,6 +36,8 @@ class PolicyOutput:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        livemode = self.livemode
+
         version = self.version
 
         taxonomy_version = self.taxonomy_version
@@ -47,6 +52,7 @@ class PolicyOutput:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "livemode": livemode,
                 "version": version,
                 "taxonomy_version": taxonomy_version,
                 "categories": categories,
@@ -62,6 +68,8 @@ class PolicyOutput:
         from ..models.policy_output_categories import PolicyOutputCategories
 
         d = dict(src_dict)
+        livemode = d.pop("livemode")
+
         version = d.pop("version")
 
         taxonomy_version = d.pop("taxonomy_version")
@@ -73,6 +81,7 @@ class PolicyOutput:
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
         policy_output = cls(
+            livemode=livemode,
             version=version,
             taxonomy_version=taxonomy_version,
             categories=categories,

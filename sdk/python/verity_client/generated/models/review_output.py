@@ -20,8 +20,10 @@ T = TypeVar("T", bound="ReviewOutput")
 
 @_attrs_define
 class ReviewOutput:
-    """
+    """An API resource: every one says whether it is live or test-mode data (docs/test-mode.md).
+
     Attributes:
+        livemode (bool): true: live data (a vk_live_ key); false: test-mode data (a vk_test_ key). The two never mix.
         id (str):
         status (ReviewOutputStatusEnum): * `open` - Open
             * `decided` - Decided
@@ -44,6 +46,7 @@ class ReviewOutput:
         created_at (datetime.datetime):
     """
 
+    livemode: bool
     id: str
     status: ReviewOutputStatusEnum
     moderation_id: str
@@ -65,6 +68,8 @@ class ReviewOutput:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        livemode = self.livemode
+
         id = self.id
 
         status = self.status.value
@@ -120,6 +125,7 @@ class ReviewOutput:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "livemode": livemode,
                 "id": id,
                 "status": status,
                 "moderation_id": moderation_id,
@@ -149,6 +155,8 @@ class ReviewOutput:
         from ..models.segment_output import SegmentOutput
 
         d = dict(src_dict)
+        livemode = d.pop("livemode")
+
         id = d.pop("id")
 
         status = ReviewOutputStatusEnum(d.pop("status"))
@@ -234,6 +242,7 @@ class ReviewOutput:
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
         review_output = cls(
+            livemode=livemode,
             id=id,
             status=status,
             moderation_id=moderation_id,

@@ -24,7 +24,8 @@ class SubjectExportOutput:
     """
     Attributes:
         exported_at (datetime.datetime):
-        subject (SubjectOutput):
+        subject (SubjectOutput): An API resource: every one says whether it is live or test-mode data (docs/test-
+            mode.md).
         consents (list[ConsentOutput]):
         verifications (list[VerificationOutput]):
         documents (list[DocumentOutput]):

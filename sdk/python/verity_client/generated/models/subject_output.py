@@ -19,8 +19,10 @@ T = TypeVar("T", bound="SubjectOutput")
 
 @_attrs_define
 class SubjectOutput:
-    """
+    """An API resource: every one says whether it is live or test-mode data (docs/test-mode.md).
+
     Attributes:
+        livemode (bool): true: live data (a vk_live_ key); false: test-mode data (a vk_test_ key). The two never mix.
         id (str):
         external_id (None | str):
         metadata (SubjectOutputMetadata):
@@ -30,6 +32,7 @@ class SubjectOutput:
         updated_at (datetime.datetime):
     """
 
+    livemode: bool
     id: str
     external_id: None | str
     metadata: SubjectOutputMetadata
@@ -39,6 +42,8 @@ class SubjectOutput:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        livemode = self.livemode
+
         id = self.id
 
         external_id: None | str
@@ -56,6 +61,7 @@ class SubjectOutput:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "livemode": livemode,
                 "id": id,
                 "external_id": external_id,
                 "metadata": metadata,
@@ -75,6 +81,8 @@ class SubjectOutput:
         )
 
         d = dict(src_dict)
+        livemode = d.pop("livemode")
+
         id = d.pop("id")
 
         def _parse_external_id(data: object) -> None | str:
@@ -95,6 +103,7 @@ class SubjectOutput:
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
 
         subject_output = cls(
+            livemode=livemode,
             id=id,
             external_id=external_id,
             metadata=metadata,

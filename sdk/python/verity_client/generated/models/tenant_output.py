@@ -15,8 +15,10 @@ T = TypeVar("T", bound="TenantOutput")
 
 @_attrs_define
 class TenantOutput:
-    """
+    """An API resource: every one says whether it is live or test-mode data (docs/test-mode.md).
+
     Attributes:
+        livemode (bool): true: live data (a vk_live_ key); false: test-mode data (a vk_test_ key). The two never mix.
         id (str):
         slug (str):
         name (str):
@@ -27,6 +29,7 @@ class TenantOutput:
         thresholds (TenantOutputThresholds):
     """
 
+    livemode: bool
     id: str
     slug: str
     name: str
@@ -38,6 +41,8 @@ class TenantOutput:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        livemode = self.livemode
+
         id = self.id
 
         slug = self.slug
@@ -58,6 +63,7 @@ class TenantOutput:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "livemode": livemode,
                 "id": id,
                 "slug": slug,
                 "name": name,
@@ -76,6 +82,8 @@ class TenantOutput:
         from ..models.tenant_output_thresholds import TenantOutputThresholds
 
         d = dict(src_dict)
+        livemode = d.pop("livemode")
+
         id = d.pop("id")
 
         slug = d.pop("slug")
@@ -93,6 +101,7 @@ class TenantOutput:
         thresholds = TenantOutputThresholds.from_dict(d.pop("thresholds"))
 
         tenant_output = cls(
+            livemode=livemode,
             id=id,
             slug=slug,
             name=name,

@@ -22,8 +22,10 @@ T = TypeVar("T", bound="VerificationOutput")
 
 @_attrs_define
 class VerificationOutput:
-    """
+    """An API resource: every one says whether it is live or test-mode data (docs/test-mode.md).
+
     Attributes:
+        livemode (bool): true: live data (a vk_live_ key); false: test-mode data (a vk_test_ key). The two never mix.
         id (str):
         type_ (TypeEnum): * `registration` - Registration
             * `authentication` - Authentication
@@ -46,6 +48,7 @@ class VerificationOutput:
         subject_id (None | str | Unset):
     """
 
+    livemode: bool
     id: str
     type_: TypeEnum
     status: VerificationOutputStatusEnum
@@ -61,6 +64,8 @@ class VerificationOutput:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        livemode = self.livemode
+
         id = self.id
 
         type_ = self.type_.value
@@ -106,6 +111,7 @@ class VerificationOutput:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "livemode": livemode,
                 "id": id,
                 "type": type_,
                 "status": status,
@@ -131,6 +137,8 @@ class VerificationOutput:
         from ..models.step_output import StepOutput
 
         d = dict(src_dict)
+        livemode = d.pop("livemode")
+
         id = d.pop("id")
 
         type_ = TypeEnum(d.pop("type"))
@@ -191,6 +199,7 @@ class VerificationOutput:
         subject_id = _parse_subject_id(d.pop("subject_id", UNSET))
 
         verification_output = cls(
+            livemode=livemode,
             id=id,
             type_=type_,
             status=status,
