@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # (deploycheck asks for production itself).
 export VERITY_ENV ?= development
 
-.PHONY: run test lint format typecheck deploycheck check setup db clean mutation
+.PHONY: run test lint format typecheck deploycheck check setup db clean mutation sdk
 
 $(STAMP): requirements/base.txt requirements/prod.txt requirements/dev.txt sdk/python/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ lint: setup
 	$(VENV)/bin/lint-imports
 	$(PY) bin/check_import_cycles.py
 	$(PY) bin/generate_sdk.py --check
+
+# The Python client's generated layer, from the schema the app serves (docs/client.md).
+sdk: setup
+	$(PY) bin/generate_sdk.py
 
 format: setup
 	$(VENV)/bin/ruff format .

@@ -46,6 +46,7 @@ EXTRA_ARGUMENTS = {
     "bench.bench_erasure": ["--runs", "2", "--shards", "2"],
     "bench.bench_retention": ["--subjects", "40", "--shards", "2"],
     "bench.bench_batch_index": ["--items", "30"],
+    "bench.bench_webhooks": ["--events", "50", "--latency-events", "5"],
 }
 # Output each command must print (a regular expression), beyond exiting 0.
 EXPECTED_OUTPUT = {
