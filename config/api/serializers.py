@@ -11,12 +11,19 @@ from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerial
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 from config.errors import InvalidInput
 from tenants.selectors import scope_livemode
 
 
 class StrictInputSerializer(serializers.Serializer[Any]):
+    """Refuses fields it does not define, and a string field given anything but a string.
+
+    DRF's CharField would take ``320`` as ``"320"``; the schema says string, so a number is a
+    400 ``validation_error`` like any other value of the wrong type.
+    """
+
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
             unknown = sorted(set(data) - set(self.fields))
@@ -24,6 +31,13 @@ class StrictInputSerializer(serializers.Serializer[Any]):
                 raise InvalidInput(
                     f"Unknown field(s): {', '.join(unknown)}.", code="unknown_field", extra={"fields": unknown}
                 )
+            not_strings = {
+                name: [ErrorDetail("Not a valid string.", code="invalid")]
+                for name, field in self.fields.items()
+                if isinstance(field, serializers.CharField) and not isinstance(data.get(name, ""), str | None)
+            }
+            if not_strings:
+                raise serializers.ValidationError(not_strings)
         return super().to_internal_value(data)
 
 

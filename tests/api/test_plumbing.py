@@ -253,3 +253,16 @@ def test_the_same_json_in_another_key_order_or_spacing_replays_and_other_bodies_
             "/v1/subjects", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=f"raw-{body[:3]!r}"
         )
         assert refused.status_code == 400
+
+
+@pytest.mark.parametrize("value", [320, 1.5, True, ["v1"], {"v": 1}])
+def test_a_string_field_refuses_any_other_type_and_changes_nothing(caller: Caller, value: object) -> None:
+    """DRF alone would store 320 as "320"; the schema says string."""
+    subject = caller.client.post("/v1/subjects", {}, format="json").json()["id"]
+    consent = {"purpose": "biometric_verification", "text_version": value, "method": "checkbox"}
+
+    response = caller.client.post(f"/v1/subjects/{subject}/consents", consent, format="json")
+
+    assert (response.status_code, response.json()["code"]) == (400, "validation_error")
+    assert [error["pointer"] for error in response.json()["errors"]] == ["/text_version"]
+    assert caller.client.get(f"/v1/subjects/{subject}/consents").json()["results"] == []
