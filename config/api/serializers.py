@@ -17,12 +17,11 @@ from config.errors import InvalidInput
 from tenants.selectors import scope_livemode
 
 
+# Refuses fields it does not define, and a string field given anything but a string: DRF's
+# CharField would take 320 as "320"; the schema says string, so a number is a 400
+# validation_error like any other value of the wrong type. (A comment, not a docstring: the
+# schema would show a docstring on every input it derives from this class.)
 class StrictInputSerializer(serializers.Serializer[Any]):
-    """Refuses fields it does not define, and a string field given anything but a string.
-
-    DRF's CharField would take ``320`` as ``"320"``; the schema says string, so a number is a
-    400 ``validation_error`` like any other value of the wrong type.
-    """
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
