@@ -22,7 +22,6 @@ from tenants.selectors import scope_livemode
 # validation_error like any other value of the wrong type. (A comment, not a docstring: the
 # schema would show a docstring on every input it derives from this class.)
 class StrictInputSerializer(serializers.Serializer[Any]):
-
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
             unknown = sorted(set(data) - set(self.fields))
