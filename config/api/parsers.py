@@ -20,6 +20,8 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 def _unstorable(value: Any) -> str | None:
     """The first unstorable character in any string (key or value) of ``value``, if any."""
     if isinstance(value, str):
+        if value.isascii():  # constant time: no surrogate can be there, and a NUL is a fast memchr
+            return "\x00" if "\x00" in value else None
         found = _UNSTORABLE.search(value)
         return found.group() if found else None
     if isinstance(value, dict):

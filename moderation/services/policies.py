@@ -43,7 +43,8 @@ def policy_put(*, tenant: Tenant, categories: dict[str, Any], created_by: str, a
 
 def policy_in_force(tenant: Tenant, *, lock: bool = False) -> ModerationPolicy:
     """The tenant's newest version; version 1 (the defaults) is written the first time one is needed."""
-    with transaction.atomic(using=scope_database()):
+    # Inside a caller's transaction no savepoint of its own: a failure here fails the caller's too.
+    with transaction.atomic(using=scope_database(), savepoint=False):
         if lock:  # one writer of a new version at a time, until this transaction ends
             with scope_connection().cursor() as cursor:
                 cursor.execute(

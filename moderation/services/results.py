@@ -18,8 +18,11 @@ from webhooks.outbox import event_emit
 
 
 def record_success(result: ModerationResult) -> ModerationResult:
-    """Store a decided result (new, or a pending/in-progress one), opening a review task when due."""
-    with transaction.atomic(using=scope_database()):
+    """Store a decided result (new, or a pending/in-progress one), opening a review task when due.
+
+    Inside a caller's transaction (a reused answer) it adds no savepoint: nothing here is retried.
+    """
+    with transaction.atomic(using=scope_database(), savepoint=False):
         if result.pk is not None:
             # Finished by someone else meanwhile (a redelivered task, a notification and a poll)?
             current = ModerationResult.objects.select_for_update().get(pk=result.pk)
