@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import re
 from base64 import b32decode
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions
@@ -32,11 +34,25 @@ def _code(secret: bytes) -> str:
     return f"{totp(secret, step=30, digits=6):06d}"
 
 
+def _gone(element: WebElement) -> Callable[[Any], bool]:
+    """Whether ``element`` left the document: stale, or (Chromium, mid-navigation) a node it no longer knows."""
+
+    def check(_: Any) -> bool:
+        try:
+            return bool(expected_conditions.staleness_of(element)(_))
+        except WebDriverException as exc:
+            if "does not belong to the document" in str(exc):
+                return True
+            raise
+
+    return check
+
+
 def _submit(browser: Any, button: WebElement) -> None:
     """Click a submit button and wait for the next page to replace this one."""
     page = browser.find_element(By.TAG_NAME, "html")
     button.click()
-    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(page))
+    WebDriverWait(browser, 10).until(_gone(page))
 
 
 def _fill(browser: Any, values: dict[str, str]) -> None:
