@@ -29,8 +29,10 @@ def ensure_app_role(conninfo: dict[str, Any], role: str, password: str | None, *
             statement += sql.SQL(" PASSWORD {}").format(sql.Literal(password))
         try:
             conn.execute(statement)
-        except psycopg.errors.DuplicateObject:
-            return False  # created concurrently (parallel test workers)
+        except (psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
+            # Created concurrently (parallel test workers): PostgreSQL reports a race it sees
+            # late as a unique violation of pg_authid, not as a duplicate role.
+            return False
         return True
 
 
