@@ -159,14 +159,18 @@ current_request: contextvars.ContextVar[HttpRequest | None] = contextvars.Contex
 
 
 class AuditRequestMiddleware:
-    """Makes the current request available to audit events recorded from signal receivers."""
+    """Makes the current request available to audit events recorded from signal receivers, and
+    seals each chain the request wrote to once, before the response leaves (``seals_deferred``)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        from audit.recording.chain import seals_deferred  # the recorder imports this module
+
         token = current_request.set(request)
         try:
-            return self.get_response(request)
+            with seals_deferred():
+                return self.get_response(request)
         finally:
             current_request.reset(token)

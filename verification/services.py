@@ -163,15 +163,9 @@ def verification_create(
     require_scope(tenant)
     if type not in VerificationType.values:
         raise InvalidInput(f"type must be one of {VerificationType.values}.", code="invalid_type")
-    subject: Subject | None = None
-    if type == VerificationType.IDENTIFICATION:
-        if subject_id is not None:
-            raise InvalidInput("An identification has no subject_id: it finds the subject.", code="unexpected_subject")
-    elif subject_id is None:
-        raise InvalidInput(f"A {type} needs a subject_id.", code="subject_required")
-    else:
-        subject = subject_get(public_id=subject_id)
-    _check_selfie_source(type, selfie, liveness_session_id)
+    with transaction.atomic(using=scope_database()):  # reads only: one transaction, not one per query
+        subject = _subject_of(type, subject_id)
+        _check_selfie_source(type, selfie, liveness_session_id)
     document_image = _document_page(tenant, type, document_id, id_document) if document_id else None
     if type == VerificationType.REGISTRATION and id_document is None and document_image is None:
         raise InvalidInput("A registration needs an id_document image.", code="id_document_required")
@@ -183,14 +177,8 @@ def verification_create(
     if document_image is not None:
         images.append(document_image)
     if subject is not None:
-        consent_require(subject=subject)
-        registered = face_active(subject=subject) is not None
-        if type == VerificationType.REGISTRATION and registered:
-            raise SubjectAlreadyRegistered(
-                f"Subject {subject.public_id} already has a face; use a photo_update to replace it."
-            )
-        if type in (VerificationType.AUTHENTICATION, VerificationType.PHOTO_UPDATE) and not registered:
-            raise SubjectNotRegistered(f"Subject {subject.public_id} has no face yet; register it first.")
+        with transaction.atomic(using=scope_database()):
+            _check_subject_state(type, subject)
     verification_id = public_id("ver")
     images = _store_uploads(tenant, verification_id, images)  # no transaction open
     try:
@@ -222,6 +210,29 @@ def verification_create(
                 storage_call(tenant, "DeleteObject", image["s3_bucket"], image["s3_name"], TenantStorage(tenant).delete)
         raise
     return verification
+
+
+def _subject_of(type: str, subject_id: str | None) -> Subject | None:
+    """The verification's subject; none for an identification."""
+    if type == VerificationType.IDENTIFICATION:
+        if subject_id is not None:
+            raise InvalidInput("An identification has no subject_id: it finds the subject.", code="unexpected_subject")
+        return None
+    if subject_id is None:
+        raise InvalidInput(f"A {type} needs a subject_id.", code="subject_required")
+    return subject_get(public_id=subject_id)
+
+
+def _check_subject_state(type: str, subject: Subject) -> None:
+    """An active consent, and the registration state the verification's type needs."""
+    consent_require(subject=subject)
+    registered = face_active(subject=subject) is not None
+    if type == VerificationType.REGISTRATION and registered:
+        raise SubjectAlreadyRegistered(
+            f"Subject {subject.public_id} already has a face; use a photo_update to replace it."
+        )
+    if type in (VerificationType.AUTHENTICATION, VerificationType.PHOTO_UPDATE) and not registered:
+        raise SubjectNotRegistered(f"Subject {subject.public_id} has no face yet; register it first.")
 
 
 def _document_page(tenant: Tenant, type: str, document_id: str, id_document: ImageInput | None) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from audit.recording import seals_deferred
 from config.errors import DomainError, UpstreamUnavailable
 from tenants.models import Tenant, TenantStatus
 from tenants.scope import platform_scope, tenant_scope
@@ -26,8 +27,7 @@ from verification.erasure import erasure_attempt_failed, erasure_run
 from verification.erasure.reconciliation import collections_reconcile
 from verification.erasure.retention import consent_lapse_erase, retention_purge, verification_images_purge
 from verification.flows import StepAlreadyRecorded
-from verification.flows.prepare import verification_step_next
-from verification.flows.record import verification_fail, verification_step_advance
+from verification.flows.record import verification_fail, verification_step_advance, verification_step_next
 from verification.flows.run import StoredImages, verification_step_run, verification_step_undo
 from verification.selectors import erasures_stalled, verification_stuck
 from vision.errors import RateLimited
@@ -42,7 +42,13 @@ _RETRYABLE = (UpstreamUnavailable, RateLimited, OperationalError, InterfaceError
 
 
 def run_verification(tenant: Tenant, verification_id: int) -> None:
-    """Every remaining step of the verification, each recorded (with the next one started) before its engine work."""
+    """Every remaining step of the verification, each recorded (with the next one started) before its
+    engine work; the audit chain is sealed once, at the end of the run, not after every step."""
+    with seals_deferred():
+        _run_steps(tenant, verification_id)
+
+
+def _run_steps(tenant: Tenant, verification_id: int) -> None:
     with tenant_scope(tenant):
         step = verification_step_next(tenant=tenant, verification_id=verification_id)
     images = StoredImages(tenant)  # each stored upload read once per run, not once per step

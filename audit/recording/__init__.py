@@ -3,7 +3,8 @@
 An event is inserted in the caller's transaction (a rolled-back change leaves no event), except
 what must outlive a rollback — a downstream AWS call that happened, a request's failure — which
 is committed at once on the ``audit`` connection (``commit_now``). Every event is *sealed* —
-given its place in the tenant's chain — by ``chain_seal`` right after its transaction commits.
+given its place in the tenant's chain — by ``chain_seal`` right after its transaction commits
+(or once at the end of a ``seals_deferred`` block: a request, a worker's run).
 
 - ``events``: ``record_event``, building the CloudTrail record and inserting the row;
 - ``chain``: ``chain_seal``, sealing after commit, and the scopes a chain's rows are written in;
@@ -11,7 +12,7 @@ given its place in the tenant's chain — by ``chain_seal`` right after its tran
 - ``console``: the admin console's sign-ins, sign-outs and changes, and the signals that record them.
 """
 
-from audit.recording.chain import AUDIT_DATABASE, chain_seal
+from audit.recording.chain import AUDIT_DATABASE, chain_seal, seals_deferred
 from audit.recording.console import (
     audited_by_services,
     connect_admin_signals,
@@ -49,4 +50,5 @@ __all__ = [
     "record_gateway_call",
     "record_gateway_calls",
     "record_system_event",
+    "seals_deferred",
 ]

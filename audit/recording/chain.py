@@ -10,13 +10,14 @@ recompute every hash).
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import logging
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connections, transaction
 
 from tenants.scope import current_scope, platform_scope, scope_connection, scope_database, tenant_scope
 
@@ -85,13 +86,53 @@ def committed_together(chain: int | None) -> Iterator[None]:
         yield
 
 
+# Inside ``seals_deferred``: the (connection alias, chain) pairs written to, sealed once at its end.
+_deferred: contextvars.ContextVar[set[tuple[str, int | None]] | None] = contextvars.ContextVar(
+    "verity_audit_deferred_seals", default=None
+)
+
+
+@contextmanager
+def seals_deferred() -> Iterator[None]:
+    """Seal each chain written to inside the block once, when the block ends, instead of after
+    every transaction that wrote to it: one unit of work (a request, a worker's run of a
+    verification) that commits several short transactions pays for one seal per chain.
+
+    The events are committed as before; only their sealing waits, for at most the block (and
+    the sweeper, ``audit.tasks.seal_pending_chains``, seals what a killed process left). A chain
+    whose events are still in an open transaction when the block ends is sealed after that
+    transaction commits, as without this block.
+    """
+    if _deferred.get() is not None:  # already deferred by an enclosing block: its end seals
+        yield
+        return
+    pending: set[tuple[str, int | None]] = set()
+    token = _deferred.set(pending)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+        sealed: set[int | None] = set()
+        for alias, chain in sorted(pending, key=lambda item: (item[0], item[1] or 0)):
+            if connections[alias].in_atomic_block:
+                transaction.on_commit(functools.partial(_seal_quietly, chain), using=alias)
+            elif chain not in sealed:
+                sealed.add(chain)
+                _seal_quietly(chain)
+
+
 def _seal_after_commit(chain: int | None) -> None:
-    """Seal ``chain`` once after the current transaction commits, however many events it wrote.
+    """Seal ``chain`` once after the current transaction commits, however many events it wrote
+    (or, inside ``seals_deferred``, once when that block ends).
 
     Django replaces its list of commit callbacks at every commit and rollback, so a marker tied
     to that list object is forgotten exactly when the callbacks are.
     """
     connection = scope_connection()
+    deferred = _deferred.get()
+    if deferred is not None:
+        deferred.add((connection.alias, chain))
+        return
     pending = connection.run_on_commit
     marker: tuple[list[Any], set[int | None]] | None = getattr(connection, "_verity_audit_seals", None)
     if marker is None or marker[0] is not pending:

@@ -14,7 +14,8 @@ from audit.cloudtrail.records import GENESIS_HASH, record_hash
 from audit.identity import system_identity
 from audit.integrity import chain_verify
 from audit.models import AuditChainEntry, AuditEvent
-from audit.recording import chain_seal, record_event
+from audit.recording import chain as chain_module
+from audit.recording import chain_seal, record_event, seals_deferred
 from tenants.models import Tenant
 from tenants.scope import platform_scope, tenant_scope
 from tests.committed import in_own_connection, owner_connection
@@ -73,6 +74,59 @@ def test_the_commit_hook_seals_once_per_transaction(django_capture_on_commit_cal
             record(tenant)
     assert len(callbacks) == 1
     assert_intact(chain_of(tenant), 3)
+
+
+def test_a_deferred_block_seals_each_chain_once_when_it_ends(
+    committed_tenant: Callable[..., Tenant], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = committed_tenant(), committed_tenant()
+    sealed: list[int | None] = []
+    seal = chain_module.chain_seal
+    monkeypatch.setattr(
+        chain_module, "chain_seal", lambda **options: sealed.append(options["tenant_id"]) or seal(**options)
+    )
+
+    def run() -> tuple[list[int | None], int]:
+        with seals_deferred():
+            for tenant in (first, first, second, first):  # each event committed in a transaction of its own
+                with tenant_scope(tenant):
+                    record(tenant)
+            with seals_deferred(), tenant_scope(second):  # an inner block leaves the sealing to the outer one
+                record(second)
+            during = (list(sealed), _unsealed(first) + _unsealed(second))
+        return during
+
+    during_seals, during_unsealed = in_own_connection(run)
+    assert (during_seals, during_unsealed) == ([], 5)  # committed, not yet sealed
+    assert sorted(sealed) == sorted([first.pk, second.pk])  # once per chain, at the end
+    assert_intact(chain_of(first), 3)
+    assert_intact(chain_of(second), 2)
+
+
+def test_a_deferred_block_ending_inside_a_transaction_seals_after_it_commits(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    tenant = TenantFactory()
+    pending = connections["default"].run_on_commit
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, tenant_scope(tenant):
+        before = len(pending)
+        with seals_deferred():
+            record(tenant)
+            record(tenant)
+            assert len(pending) == before  # no seal waits on each transaction
+        assert len(pending) == before + 1  # the block ended before the transaction did: sealed on its commit
+        assert _count_unsealed(tenant) == 2
+    assert len(callbacks) == before + 1
+    assert_intact(chain_of(tenant), 2)
+
+
+def _unsealed(tenant: Tenant) -> int:
+    return in_own_connection(_count_unsealed, tenant)
+
+
+def _count_unsealed(tenant: Tenant) -> int:
+    with tenant_scope(tenant):
+        return AuditChainEntry.objects.filter(tenant=tenant, hash__isnull=True).count()
 
 
 def test_each_tenant_and_the_platform_have_their_own_chain() -> None:

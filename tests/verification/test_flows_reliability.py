@@ -26,7 +26,7 @@ from verification import flows, tasks
 from verification.flows import record as record_phase
 from verification.flows import run as run_phase
 from verification.images import ImageInput
-from verification.models import Verification, VerificationStatus, VerificationStep
+from verification.models import Consent, Verification, VerificationStatus, VerificationStep
 from verification.services import consent_create, verification_create
 from vision.errors import EngineOutcomeUnknown, EngineUnavailable
 from vision.gateway import Gateway
@@ -296,6 +296,36 @@ def test_a_worker_killed_mid_flow_resumes_without_repeating_recorded_steps(
         "index": 1,
     }
     assert len(faces_in_engine(verifier, subject_id)) == 1
+
+
+@pytest.mark.parametrize("type", flows.FLOWS)
+def test_no_step_reads_an_image_before_a_liveness_step_replaces_the_selfie(type: str) -> None:
+    # A run carries a step's reads to the next (verification.flows.prepare): an image read
+    # before the liveness step would be carried past the selfie it replaces.
+    flow = flows.flow_of(Verification(type=type, liveness_session_id="ls-1"))
+    if "liveness" in flow:
+        before = flow[: flow.index("liveness")]
+        assert not [step for step in before if flows.NEEDS[step] & {"selfie", "document"}]
+
+
+@pytest.mark.xdist_group("rekognition_endpoint")
+def test_a_consent_that_lapsed_before_the_worker_ran_rejects_the_verification_with_no_engine_call(
+    verifier: Caller, operations: list[str]
+) -> None:
+    subject_id, verification_id = _registration(verifier)
+    in_scope(
+        verifier,
+        lambda: Consent.objects.filter(subject__public_id=subject_id).update(
+            expires_at=timezone.now() - timedelta(seconds=1)
+        ),
+    )
+
+    tasks.process_verification.apply(args=[verifier.tenant.pk, _pk(verifier, verification_id)], throw=True)
+
+    state = _state(verifier, verification_id)
+    assert (state["status"], [reason["code"] for reason in state["reasons"]]) == ("rejected", ["consent_required"])
+    assert [(step["name"], step["status"]) for step in state["steps"]] == [("consent", "failed")]
+    assert operations == []
 
 
 @pytest.mark.xdist_group("rekognition_endpoint")

@@ -15,6 +15,11 @@ turn, entering the tenant's scope around the database phases only:
   the last or a failing step, the verification's final state, and starts the next step as
   ``verification_step_next`` does, in one short transaction (one per step, not two).
 
+A step decided from the database alone (``DATABASE_STEPS``: consent) has no engine phase: it is
+started, decided and recorded in the transaction that reaches it. Within one run, a step's
+reads that the steps between cannot change (images, thresholds, settings, the shard list) are
+carried to the next step instead of read again; a resumed run reads everything afresh.
+
 A step that was marked running by an earlier attempt and never recorded is run again, except
 IndexFaces: its re-run first looks for the face the earlier attempt may have indexed (same
 image, ExternalImageId = the subject) and adopts it, so a subject is never indexed twice. If
@@ -128,6 +133,8 @@ class PendingStep:
     liveness: Mapping[str, Any] | None = None
     # test mode: the outcome a magic subject external_id scripts (vision.testmode), else ""
     test_outcome: str = ""
+    # The NEEDS this step holds (its own, and what it carried from the step before in the same run).
+    loaded: frozenset[str] = frozenset()
 
 
 # What each step's engine phase reads, so that its prepare phase loads only that.
@@ -170,3 +177,14 @@ class StepOutcome:
     ) -> StepOutcome:
         reasons = [{"code": code, "detail": detail}]
         return cls(passed=False, result=result or {}, reasons=reasons, failed_status=status)
+
+
+def consent_outcome(step: PendingStep) -> StepOutcome:
+    """The consent step: no engine call, so it is decided in the transaction that starts it."""
+    if step.consent_active:
+        return StepOutcome(passed=True)
+    return StepOutcome.failure("consent_required", "The subject's consent was withdrawn or has expired.")
+
+
+# Steps decided from the database alone, in the transaction that starts them (no engine phase).
+DATABASE_STEPS = {"consent": consent_outcome}

@@ -1,15 +1,14 @@
-"""Prepare: mark the next step running and read what its engine phase needs (one short transaction)."""
+"""Prepare: mark the next step running and read what its engine phase needs, in the transaction of
+its caller (``verification.flows.record``), which holds the verification locked."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from tenants.models import Tenant
-from tenants.scope import require_scope, scope_database
 from tenants.selectors import effective_thresholds
 from verification.flows import (
     NEEDS,
@@ -37,21 +36,21 @@ from vision.services import shard_for
 from vision.testmode import MAGIC_OUTCOMES
 
 
-def verification_step_next(*, tenant: Tenant, verification_id: int) -> PendingStep | None:
-    """Mark the verification's next step running and return what its engine phase needs; None when finished."""
-    require_scope(tenant)
-    with transaction.atomic(using=scope_database()):
-        verification = (
-            Verification.objects.select_for_update(of=("self",)).select_related("subject").get(pk=verification_id)
-        )
-        return step_start(tenant, verification)
+def step_start(
+    tenant: Tenant,
+    verification: Verification,
+    rows: dict[str, VerificationStep],
+    carried: PendingStep | None = None,
+) -> PendingStep | None:
+    """Mark the next step of the verification its caller holds locked running, in the caller's
+    transaction, and return what its engine phase needs; None when it is finished.
 
-
-def step_start(tenant: Tenant, verification: Verification) -> PendingStep | None:
-    """``verification_step_next``'s work on the verification its caller holds locked, in the caller's transaction."""
+    ``rows`` are the verification's step rows by name (kept up to date here); ``carried``, the
+    step this worker ran just before, whose reads that cannot have changed since are reused.
+    The caller saves the verification (``STARTED_FIELDS``).
+    """
     if verification.is_final:
         return None
-    rows = {row.name: row for row in VerificationStep.objects.filter(verification=verification)}
     flow = flow_of(verification)
     position, name = next(
         ((i, step) for i, step in enumerate(flow) if step not in rows or rows[step].status != StepStatus.PASSED),
@@ -63,21 +62,25 @@ def step_start(tenant: Tenant, verification: Verification) -> PendingStep | None
     row = rows.get(name)
     resumed = row is not None
     if row is None:
-        row = VerificationStep.objects.create(
+        rows[name] = VerificationStep.objects.create(
             tenant=tenant, verification=verification, position=position, name=name, attempts=1, started_at=now
         )
     else:
-        VerificationStep.objects.filter(pk=row.pk).update(attempts=row.attempts + 1, started_at=now)
+        row.attempts, row.started_at = row.attempts + 1, now
+        VerificationStep.objects.filter(pk=row.pk).update(attempts=row.attempts, started_at=now)
     if verification.status == VerificationStatus.PENDING:
         verification.status = VerificationStatus.PROCESSING
         verification.started_at = now
-    verification.save(update_fields=["status", "started_at", "updated_at"])
     subject = verification.subject
     if verification.type == VerificationType.REGISTRATION and subject is not None and subject.shard is None:
         # Chosen once, when the subject first registers, and never recomputed.
         subject.shard = shard_for(subject.public_id, tenant.shard_count)
         Subject.objects.filter(pk=subject.pk).update(shard=subject.shard)
-    return _pending_step(tenant, verification, name, resumed=resumed)
+    return _pending_step(tenant, verification, name, resumed=resumed, carried=carried)
+
+
+# What ``step_start`` changes on the verification, for its caller to save.
+STARTED_FIELDS = ["status", "started_at", "matches", "face", "updated_at"]
 
 
 def _image_member(image: VerificationImage | None) -> dict[str, Any] | None:
@@ -104,11 +107,29 @@ def shards_of(collections: Iterable[FaceCollection]) -> dict[int, Shard]:
     return shards
 
 
-def _pending_step(tenant: Tenant, verification: Verification, name: str, *, resumed: bool) -> PendingStep:
+# Reads a step may take from the step before it in the same run: nothing the steps between
+# can change. The faces can (an index step), and the target follows them; the selfie can too
+# (a liveness step's reference image becomes it), but the liveness step comes before every step
+# that reads an image (tests/verification/test_flows_reliability.py holds the flows to that).
+_CARRIED = {
+    "selfie": ("selfie",),
+    "document": ("document",),
+    "thresholds": ("thresholds",),
+    "settings": ("duplicate_action",),
+}
+_HELD = frozenset({*_CARRIED, "shards"})  # the shards: the list, not the target
+
+
+def _pending_step(
+    tenant: Tenant, verification: Verification, name: str, *, resumed: bool, carried: PendingStep | None
+) -> PendingStep:
     needs = NEEDS[name]
     subject = verification.subject
     loaded: dict[str, Any] = {}
-    if needs & {"selfie", "document"}:
+    held = carried.loaded & _HELD if carried is not None else frozenset()
+    for need in held & _CARRIED.keys():
+        loaded |= {member: getattr(carried, member) for member in _CARRIED[need]}
+    if needs & {"selfie", "document"} - held:
         roles = [ImageRole.SELFIE] + ([ImageRole.ID_DOCUMENT] if "document" in needs else [])
         images = {i.role: i for i in VerificationImage.objects.filter(verification=verification, role__in=roles)}
         selfie = _image_member(images.get(ImageRole.SELFIE))
@@ -135,14 +156,21 @@ def _pending_step(tenant: Tenant, verification: Verification, name: str, *, resu
                 }
     if "consent" in needs:
         loaded["consent_active"] = subject is not None and consent_active(subject=subject) is not None
-    if "thresholds" in needs:
+    if "thresholds" in needs - held:
         loaded["thresholds"] = effective_thresholds()
-    if "settings" in needs:
+    if "settings" in needs - held:
         loaded["duplicate_action"] = verification_settings().duplicate_action
+    if "shards" in held:
+        loaded["shards"] = carried.shards  # type: ignore[union-attr]  # held: carried is a step
     if "shards" in needs:
-        shards = shards_of(FaceCollection.objects.order_by("shard"))
+        if "shards" in held:
+            shards = {shard.shard: shard for shard in loaded["shards"]}
+        else:
+            shards = shards_of(FaceCollection.objects.order_by("shard"))
         loaded["shards"] = tuple(shards.values())
-        faces = list(Face.objects.filter(subject=subject).select_related("collection")) if subject else []
+        # A registration's target is the subject's shard; its faces matter only to the index step.
+        by_faces = "faces" in needs or verification.type != VerificationType.REGISTRATION
+        faces = list(Face.objects.filter(subject=subject).select_related("collection")) if subject and by_faces else []
         active = next((face for face in faces if face.status == FaceStatus.ACTIVE), None)
         if active is not None and verification.type != VerificationType.REGISTRATION:
             loaded["target"] = next(
@@ -165,5 +193,6 @@ def _pending_step(tenant: Tenant, verification: Verification, name: str, *, resu
         resumed=resumed,
         subject_public_id=subject.public_id if subject is not None else None,
         test_outcome=MAGIC_OUTCOMES.get(subject.external_id or "", "") if subject and not tenant.livemode else "",
+        loaded=needs | held,
         **loaded,
     )

@@ -12,13 +12,14 @@ from audit.recording import record_system_event
 from tenants.models import Tenant
 from tenants.scope import require_scope, scope_database
 from verification.flows import (
+    DATABASE_STEPS,
     VERIFICATION_SOURCE,
     PendingStep,
     StepAlreadyRecorded,
     StepOutcome,
     flow_of,
 )
-from verification.flows.prepare import step_start
+from verification.flows.prepare import STARTED_FIELDS, step_start
 from verification.liveness import liveness_result_record
 from verification.models import (
     Face,
@@ -35,6 +36,14 @@ from webhooks.models import EventType
 from webhooks.outbox import event_emit
 
 
+def verification_step_next(*, tenant: Tenant, verification_id: int) -> PendingStep | None:
+    """Mark the verification's next step running and return what its engine phase needs; None when finished."""
+    require_scope(tenant)
+    with transaction.atomic(using=scope_database()):
+        verification = _locked(verification_id)
+        return _start_next(tenant, verification, _rows(verification), carried=None)
+
+
 def verification_step_advance(*, tenant: Tenant, step: PendingStep, outcome: StepOutcome) -> PendingStep | None:
     """Record the step's outcome and start the next step, in one short transaction: the next step's
     ``PendingStep`` (as ``verification_step_next`` returns it), or None when the verification is finished.
@@ -44,19 +53,46 @@ def verification_step_advance(*, tenant: Tenant, step: PendingStep, outcome: Ste
     """
     require_scope(tenant)
     with transaction.atomic(using=scope_database()):
-        verification = (
-            Verification.objects.select_for_update(of=("self",)).select_related("subject").get(pk=step.verification_id)
-        )
-        _record(tenant, verification, step, outcome)
-        return step_start(tenant, verification)
+        verification = _locked(step.verification_id)
+        rows = _rows(verification)
+        _record(tenant, verification, step, outcome, rows)
+        return _start_next(tenant, verification, rows, carried=step)
 
 
-def _record(tenant: Tenant, verification: Verification, step: PendingStep, outcome: StepOutcome) -> None:
+def _locked(verification_id: int) -> Verification:
+    return Verification.objects.select_for_update(of=("self",)).select_related("subject").get(pk=verification_id)
+
+
+def _rows(verification: Verification) -> dict[str, VerificationStep]:
+    return {row.name: row for row in VerificationStep.objects.filter(verification=verification)}
+
+
+def _start_next(
+    tenant: Tenant, verification: Verification, rows: dict[str, VerificationStep], carried: PendingStep | None
+) -> PendingStep | None:
+    """The next step with an engine phase, started; steps decided from the database alone
+    (``DATABASE_STEPS``) on the way are decided and recorded here, in the same transaction."""
+    step = step_start(tenant, verification, rows, carried)
+    while step is not None and step.name in DATABASE_STEPS:
+        _record(tenant, verification, step, DATABASE_STEPS[step.name](step), rows)
+        step = step_start(tenant, verification, rows, carried=step)
+    if not verification.is_final:
+        verification.save(update_fields=STARTED_FIELDS)
+    return step
+
+
+def _record(
+    tenant: Tenant,
+    verification: Verification,
+    step: PendingStep,
+    outcome: StepOutcome,
+    rows: dict[str, VerificationStep],
+) -> None:
     """The step's outcome and its consequences on the locked verification, finished on failure or
-    after the last step."""
+    after the last step; otherwise the caller saves the verification."""
     now = timezone.now()
-    row = VerificationStep.objects.get(verification=verification, name=step.name)
-    if verification.is_final or row.status != StepStatus.RUNNING:
+    row = rows.get(step.name)
+    if verification.is_final or row is None or row.status != StepStatus.RUNNING:
         raise StepAlreadyRecorded(f"{verification.public_id}: step {step.name} is already recorded.")
     row.status = StepStatus.PASSED if outcome.passed else StepStatus.FAILED
     row.reason_code = outcome.reasons[0]["code"] if outcome.reasons else ""
@@ -95,8 +131,6 @@ def _record(tenant: Tenant, verification: Verification, step: PendingStep, outco
         _finish(tenant, verification, outcome.failed_status, reasons, now)
     elif step.name == flow[-1]:
         _finish(tenant, verification, VerificationStatus.APPROVED, [], now)
-    else:
-        verification.save(update_fields=["matches", "updated_at"])
 
 
 def _record_indexed_face(
@@ -118,8 +152,7 @@ def _record_indexed_face(
         face_model_version=outcome.face_model_version,
         image_location=selfie.location if selfie is not None else "",
     )
-    verification.face = face
-    verification.save(update_fields=["face", "updated_at"])
+    verification.face = face  # saved with the verification, by the caller
     return face.face_id
 
 
@@ -171,7 +204,9 @@ def _finish(tenant: Tenant, verification: Verification, status: str, reasons: li
         {"role": image.role, "sha256": image.sha256, "location": image.location, "version": image.s3_version}
         for image in images.only("role", "sha256", "s3_bucket", "s3_name", "s3_version")
     ]
-    verification.save(update_fields=["status", "reasons", "matches", "processed_images", "finished_at", "updated_at"])
+    verification.save(
+        update_fields=["status", "reasons", "matches", "face", "processed_images", "finished_at", "updated_at"]
+    )
     images.delete()
     record_system_event(
         tenant=tenant,

@@ -100,12 +100,6 @@ def _read_stored(tenant: Tenant, s3_object: Mapping[str, str]) -> bytes:
     return data
 
 
-def _consent(gateway: Gateway, step: PendingStep) -> StepOutcome:
-    if step.consent_active:
-        return StepOutcome(passed=True)
-    return StepOutcome.failure("consent_required", "The subject's consent was withdrawn or has expired.")
-
-
 def _image_size(gateway: Gateway, image: Mapping[str, Any]) -> tuple[int, int]:
     """Width and height of the image as the engine sees it (EXIF-upright, as the gateway sends it).
 
@@ -376,7 +370,6 @@ def _identify(gateway: Gateway, step: PendingStep) -> StepOutcome:
 
 
 _RUNNERS: dict[str, Callable[[Gateway, PendingStep], StepOutcome]] = {
-    "consent": _consent,
     "liveness": liveness_check,
     "quality": _quality,
     "compare": _compare,
