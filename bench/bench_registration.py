@@ -12,7 +12,8 @@ one registration the memo works as it does in production):
    database connections, as gunicorn's do), the verification task run by an in-process worker
    thread as soon as the request commits (no broker hop; connections kept as Celery keeps them),
    until the final state is recorded; the platform's own share is that time minus the steps'
-   engine phases.
+   engine phases, shown also split into the request's uploads (two PutObjects to the tenant's
+   bucket, moto_server here) and the rest (Python and PostgreSQL).
 
 The endpoint and moto_server (S3: the uploads a verification stores) run as their own processes,
 as ``make run`` runs them (``manage.py rekognition_local``: gunicorn, one process, a pool of
@@ -65,7 +66,7 @@ from config.ids import public_id  # noqa: E402
 from tenants.models import Tenant, TenantStatus  # noqa: E402
 from tenants.scope import tenant_scope  # noqa: E402
 from tenants.services import apikey_create  # noqa: E402
-from verification import flows, tasks  # noqa: E402
+from verification import flows, services, tasks  # noqa: E402
 from verification.flows.prepare import shards_of  # noqa: E402
 from verification.flows.run import verification_step_run  # noqa: E402
 from vision.calls import fan_out  # noqa: E402
@@ -313,8 +314,9 @@ def serve_app() -> tuple[WSGIServer, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}/v1"
 
 
-def http_registrations(tenant: Tenant, runs: int) -> tuple[list[float], list[float]]:
-    """(end-to-end ms, engine ms) per registration over HTTP, the task run by an in-process worker."""
+def http_registrations(tenant: Tenant, runs: int) -> tuple[list[float], list[float], list[float]]:
+    """(end-to-end ms, engine ms, upload ms) per registration over HTTP, the task run by an
+    in-process worker; the uploads are the request's PutObjects of the selfie and the document."""
     with tenant_scope(tenant):
         token = apikey_create(tenant=tenant, name="bench").token
     server, url = serve_app()
@@ -342,6 +344,17 @@ def http_registrations(tenant: Tenant, runs: int) -> tuple[list[float], list[flo
 
         finished[args[1]] = worker.submit(work)
 
+    uploads_ms: list[float] = []
+    store_uploads = services._store_uploads
+
+    def timed_store_uploads(*args: Any, **options: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return store_uploads(*args, **options)
+        finally:
+            uploads_ms.append((time.perf_counter() - start) * 1000)
+
+    services._store_uploads = timed_store_uploads  # type: ignore[assignment]
     tasks.verification_step_run = timed_step_run  # type: ignore[assignment]
     tasks.process_verification.apply_async = run_task  # type: ignore[method-assign]
 
@@ -381,7 +394,8 @@ def http_registrations(tenant: Tenant, runs: int) -> tuple[list[float], list[flo
             Gateway(tenant).call("DeleteFaces", CollectionId=collection_id, FaceIds=[face_id])
     server.shutdown()
     worker.shutdown()
-    return totals, engines
+    services._store_uploads = store_uploads  # type: ignore[assignment]
+    return totals, engines, uploads_ms
 
 
 def main() -> None:
@@ -405,9 +419,10 @@ def main() -> None:
         sixteen = [fan_out_search(wide_gateway, wide_shards, 30_000 + run) for run in range(args.runs)]
         set_faults(endpoint.url, {})
 
-        totals, engines = http_registrations(tenant, args.runs)
+        totals, engines, uploads = http_registrations(tenant, args.runs)
 
     platform = [total - spent for total, spent in zip(totals, engines, strict=True)]
+    own = [share - upload for share, upload in zip(platform, uploads, strict=True)]
     print(
         f"{args.runs} runs; tenant with {args.shards} shard(s); local endpoint and moto_server in their own processes"
     )
@@ -418,6 +433,8 @@ def main() -> None:
     print(f"registration end to end over HTTP      {describe(totals)}")
     print(f"  of which the steps' engine phases    {describe(engines)}")
     print(f"  platform's own share                 {describe(platform)}")
+    print(f"    of which the uploads (2 PutObject)  {describe(uploads)}")
+    print(f"    the rest (Python, PostgreSQL)       {describe(own)}")
 
 
 if __name__ == "__main__":
