@@ -115,7 +115,7 @@ def seals_deferred() -> Iterator[None]:
         sealed: set[int | None] = set()
         for alias, chain in sorted(pending, key=lambda item: (item[0], item[1] or 0)):
             if connections[alias].in_atomic_block:
-                transaction.on_commit(functools.partial(_seal_quietly, chain), using=alias)
+                _seal_on_commit(connections[alias], chain)
             elif chain not in sealed:
                 sealed.add(chain)
                 _seal_quietly(chain)
@@ -123,16 +123,21 @@ def seals_deferred() -> Iterator[None]:
 
 def _seal_after_commit(chain: int | None) -> None:
     """Seal ``chain`` once after the current transaction commits, however many events it wrote
-    (or, inside ``seals_deferred``, once when that block ends).
-
-    Django replaces its list of commit callbacks at every commit and rollback, so a marker tied
-    to that list object is forgotten exactly when the callbacks are.
-    """
+    (or, inside ``seals_deferred``, once when that block ends)."""
     connection = scope_connection()
     deferred = _deferred.get()
     if deferred is not None:
         deferred.add((connection.alias, chain))
-        return
+    else:
+        _seal_on_commit(connection, chain)
+
+
+def _seal_on_commit(connection: Any, chain: int | None) -> None:
+    """One seal of ``chain`` when the connection's current transaction commits (one at most).
+
+    Django replaces its list of commit callbacks at every commit and rollback, so a marker tied
+    to that list object is forgotten exactly when the callbacks are.
+    """
     pending = connection.run_on_commit
     marker: tuple[list[Any], set[int | None]] | None = getattr(connection, "_verity_audit_seals", None)
     if marker is None or marker[0] is not pending:
