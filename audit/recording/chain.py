@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 
 from tenants.scope import current_scope, platform_scope, scope_connection, scope_database, tenant_scope
@@ -118,7 +119,14 @@ def seals_deferred() -> Iterator[None]:
                 _seal_on_commit(connections[alias], chain)
             elif chain not in sealed:
                 sealed.add(chain)
-                _seal_quietly(chain)
+                with _scope_on(alias, chain):  # sealed on the connection that wrote the events
+                    _seal_quietly(chain)
+
+
+def _scope_on(alias: str, chain: int | None) -> AbstractContextManager[Any]:
+    """The chain's scope on the connection ``alias`` (a platform connection: the one it goes with)."""
+    base = {platform: own for own, platform in settings.VERITY_PLATFORM_DATABASES.items()}.get(alias, alias)
+    return platform_scope(database=base) if chain is None else tenant_scope(chain, database=base)
 
 
 def _seal_after_commit(chain: int | None) -> None:

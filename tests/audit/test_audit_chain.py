@@ -120,6 +120,17 @@ def test_a_deferred_block_ending_inside_a_transaction_seals_after_it_commits(
     assert_intact(chain_of(tenant), 2)
 
 
+def test_a_deferred_block_seals_events_committed_on_their_own_on_their_connection(
+    committed_tenant: Callable[..., Tenant],
+) -> None:
+    tenant = committed_tenant()
+    with tenant_scope(tenant), seals_deferred():  # ends inside this test's open transaction
+        record(tenant, commit_now=True)
+    # Sealed and committed where the event was (not inside the open transaction, which would
+    # hold the chain's lock and keep every other sealer waiting until it ends).
+    assert _unsealed(tenant) == 0
+
+
 def _unsealed(tenant: Tenant) -> int:
     return in_own_connection(_count_unsealed, tenant)
 
