@@ -111,12 +111,7 @@ def shards_of(collections: Iterable[FaceCollection]) -> dict[int, Shard]:
 # can change. The faces can (an index step), and the target follows them; the selfie can too
 # (a liveness step's reference image becomes it), but the liveness step comes before every step
 # that reads an image (tests/verification/test_flows_reliability.py holds the flows to that).
-_CARRIED = {
-    "selfie": ("selfie",),
-    "document": ("document",),
-    "thresholds": ("thresholds",),
-    "settings": ("duplicate_action",),
-}
+_CARRIED = {"selfie": "selfie", "document": "document", "thresholds": "thresholds", "settings": "duplicate_action"}
 _HELD = frozenset({*_CARRIED, "shards"})  # the shards: the list, not the target
 
 
@@ -128,7 +123,7 @@ def _pending_step(
     loaded: dict[str, Any] = {}
     held = carried.loaded & _HELD if carried is not None else frozenset()
     for need in held & _CARRIED.keys():
-        loaded |= {member: getattr(carried, member) for member in _CARRIED[need]}
+        loaded[_CARRIED[need]] = getattr(carried, _CARRIED[need])
     if needs & {"selfie", "document"} - held:
         roles = [ImageRole.SELFIE] + ([ImageRole.ID_DOCUMENT] if "document" in needs else [])
         images = {i.role: i for i in VerificationImage.objects.filter(verification=verification, role__in=roles)}
@@ -160,14 +155,13 @@ def _pending_step(
         loaded["thresholds"] = effective_thresholds()
     if "settings" in needs - held:
         loaded["duplicate_action"] = verification_settings().duplicate_action
-    if "shards" in held:
-        loaded["shards"] = carried.shards  # type: ignore[union-attr]  # held: carried is a step
-    if "shards" in needs:
-        if "shards" in held:
-            shards = {shard.shard: shard for shard in loaded["shards"]}
-        else:
-            shards = shards_of(FaceCollection.objects.order_by("shard"))
+    if carried is not None and "shards" in held:
+        shards = {shard.shard: shard for shard in carried.shards}
+    elif "shards" in needs:
+        shards = shards_of(FaceCollection.objects.order_by("shard"))
+    if "shards" in needs | held:
         loaded["shards"] = tuple(shards.values())
+    if "shards" in needs:
         # A registration's target is the subject's shard; its faces matter only to the index step.
         by_faces = "faces" in needs or verification.type != VerificationType.REGISTRATION
         faces = list(Face.objects.filter(subject=subject).select_related("collection")) if subject and by_faces else []
