@@ -1,12 +1,13 @@
 """Webhook delivery: throughput to a local receiver with two workers, and the latency a delivery adds.
 
-Starts moto_server (KMS: the endpoint's secret is sealed under the tenant's key, as in
-production) and a Celery worker with two processes (``--concurrency 2``, on a queue of its own),
-and runs a receiver on 127.0.0.1 in this process that verifies every delivery with the
-``standardwebhooks`` library and notes when it arrived. A tenant gets one endpoint subscribed to
-everything. A "state change" is what a service does when long work finishes: a transaction that
-writes the event and its delivery (``webhooks.outbox.event_emit``), whose commit hands the
-delivery to the broker.
+Uses moto_server (KMS: the endpoint's secret is sealed under the tenant's key, as in
+production): the running platform's when one answers at AWS_ENDPOINT_URL (``make run`` writes it
+to var/local.env), else one of its own; see ``aws_endpoint``. Starts a Celery worker with two
+processes (``--concurrency 2``, on a queue of its own) and waits until it answers. Runs a
+receiver on 127.0.0.1 in this process that verifies every delivery with the ``standardwebhooks``
+library and notes when it arrived. A tenant gets one endpoint subscribed to everything. A "state
+change" is what a service does when long work finishes: a transaction that writes the event and
+its delivery (``webhooks.outbox.event_emit``), whose commit hands the delivery to the broker.
 
 Reported (printed, not asserted):
 - latency: ``--latency-events`` changes made one at a time (each waits for its delivery), the
@@ -25,24 +26,27 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import socket
+import subprocess
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("VERITY_ENV", "development")  # a receiver on 127.0.0.1 is allowed
 os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
-os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
-os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
-os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 QUEUE = f"bench-webhooks-{os.getpid()}"
 os.environ["VERITY_CELERY_QUEUE"] = QUEUE  # before the settings: this process sends there too
-django.setup()
+django.setup()  # reads var/local.env: a running `make run`'s AWS endpoint and key pair, if there is one
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")  # after: set before, they would hide local.env's
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 from django.db import transaction  # noqa: E402
 from standardwebhooks import Webhook  # noqa: E402
@@ -50,6 +54,7 @@ from standardwebhooks import Webhook  # noqa: E402
 from bench.bench_registration import percentile, start_moto, stop_process  # noqa: E402
 from bench.bench_registration_load import start  # noqa: E402
 from config.aws import aws_client, reset_clients  # noqa: E402
+from config.celery import app  # noqa: E402
 from config.ids import public_id  # noqa: E402
 from tenants.models import Tenant, TenantStatus  # noqa: E402
 from tenants.scope import tenant_scope  # noqa: E402
@@ -109,6 +114,34 @@ class Arrivals:
         return True
 
 
+def aws_endpoint() -> subprocess.Popen[bytes] | None:
+    """The running platform's moto_server if one answers at AWS_ENDPOINT_URL, else one of ours (to stop).
+
+    A platform on the same database runs the sweeper (beat, every 15 s), which hands any due
+    delivery no worker holds to the platform's own worker, this benchmark's too. That worker has
+    to open the endpoint's secret: under a KMS key of another moto_server it cannot, the attempt
+    fails, and the delivery stays leased away from this benchmark's worker. It happened in
+    ``make test``'s README check: "the worker delivered nothing in 120 s".
+    """
+    configured = os.environ.get("AWS_ENDPOINT_URL")
+    if configured:
+        address = urlsplit(configured)
+        try:
+            socket.create_connection((address.hostname or "127.0.0.1", address.port or 80), timeout=2).close()
+            return None
+        except OSError:
+            pass  # a `make run` that is no longer running left it in var/local.env
+    return start_moto()
+
+
+def wait_until_ready(worker: subprocess.Popen[bytes], hostname: str, timeout: float) -> None:
+    """Until the worker answers a ping: a change committed before would wait for it to boot."""
+    deadline = time.monotonic() + timeout
+    while not app.control.ping(destination=[hostname], timeout=1):
+        if worker.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"The worker did not start; see {ROOT / 'var' / 'bench-webhooks' / 'worker.log'}.")
+
+
 def new_tenant() -> Tenant:
     key = aws_client("kms", "us-east-1").create_key(Description="Verity webhook benchmark")["KeyMetadata"]
     suffix = public_id("ten")[-8:]
@@ -138,16 +171,18 @@ def main() -> None:
 
     run_dir = ROOT / "var" / "bench-webhooks"
     run_dir.mkdir(parents=True, exist_ok=True)
-    moto = start_moto()  # sets AWS_ENDPOINT_URL for this process and the worker
+    moto = aws_endpoint()  # a new one sets AWS_ENDPOINT_URL for this process and the worker
     reset_clients()
+    hostname = f"{QUEUE}@{socket.gethostname()}"
     worker_command = [
         sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "WARNING",
-        "--concurrency", "2", "--queues", QUEUE, "--hostname", f"{QUEUE}@%h",
+        "--concurrency", "2", "--queues", QUEUE, "--hostname", hostname,
     ]  # fmt: skip
     worker = start(worker_command, dict(os.environ), run_dir / "worker.log")
     tenant = new_tenant()
     server: ThreadingHTTPServer | None = None
     try:
+        wait_until_ready(worker, hostname, 120)
         with tenant_scope(tenant):
             arrivals = Arrivals()
             server = ThreadingHTTPServer(("127.0.0.1", 0), arrivals.handler())
@@ -179,7 +214,8 @@ def main() -> None:
         if server is not None:
             server.shutdown()
         stop_process(worker)
-        stop_process(moto)
+        if moto is not None:
+            stop_process(moto)
         Tenant.objects.filter(pk=tenant.pk).update(status=TenantStatus.SUSPENDED)
 
     delivered = len(arrivals.times) - before
