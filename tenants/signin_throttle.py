@@ -45,7 +45,7 @@ def on_login_failed(sender: Any, credentials: Mapping[str, Any], request: HttpRe
         return  # not a sign-in over HTTP (e.g. a test client's login())
     _, limits = _limits(request, _username(credentials))
     for rate, identifiers in limits:
-        ratelimit.hit(rate, *identifiers)
+        ratelimit.take(rate, *identifiers)
 
 
 class SignInThrottleMiddleware:

@@ -137,8 +137,8 @@ def acquire_token(tenant: Tenant, operation: str, *, max_wait: float) -> None:
     rate = _per_second(rate_quota(tenant, operation))
     deadline = time.monotonic() + max_wait
     while True:
-        decision = ratelimit.hit(rate, "rekognition", tenant.public_id, operation)
-        if decision.allowed:
+        decision = ratelimit.take(rate, "rekognition", tenant.public_id, operation)
+        if decision is None:
             return
         metrics.THROTTLES.labels(operation, tenant.slug, "quota").inc()
         remaining = deadline - time.monotonic()
