@@ -222,7 +222,10 @@ class AttemptOutput(ResourceOutput):
     succeeded = serializers.BooleanField(help_text="The receiver answered 2xx.")
     status_code = serializers.IntegerField(allow_null=True, help_text="null: no answer (see error_code).")
     error_code = serializers.CharField(
-        help_text="Why there was no answer: timeout, connection_failed, forbidden_address, unresolvable; '' otherwise."
+        help_text=(
+            "Why there was no answer: timeout, connection_failed, forbidden_address, unresolvable, "
+            "secret_unavailable (nothing was sent); '' otherwise."
+        )
     )
     latency_ms = serializers.IntegerField()
     response_body = serializers.CharField(help_text="The first 1,024 bytes of the answer.")

@@ -7,7 +7,8 @@
 3. Record the attempt and the next step in one transaction: done on a 2xx; otherwise the next
    attempt after the schedule's delay (``VERITY_WEBHOOK_RETRY_SCHEDULE``), or, when the schedule
    is spent, ``failed`` — and if the endpoint has not answered a single delivery with a 2xx since
-   this one started failing, the endpoint is disabled and the tenant's admins are told.
+   this one started failing, the endpoint is disabled and the tenant's admins are told (unless
+   the last failure was Verity's own: a secret KMS would not open, ``secret_unavailable``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from tenants.envelope import unseal
+from config.errors import UpstreamUnavailable
+from tenants.envelope import SealBroken, unseal
 from tenants.models import Membership, Role, Tenant
 from tenants.scope import require_scope, scope_database
 from webhooks.destinations import WebhookUrlRefused, destination
@@ -38,6 +40,9 @@ logger = logging.getLogger(__name__)
 # Retries due within this many seconds go to the broker with a countdown; later ones wait for the
 # sweeper (a broker holding a message for hours is fragile: RabbitMQ's consumer timeout).
 COUNTDOWN_LIMIT_SECONDS = 300
+# An attempt's error_code when the endpoint's secret could not be opened: Verity's failure, not
+# the receiver's, so it is retried on the schedule but never disables the endpoint.
+SECRET_UNAVAILABLE = "secret_unavailable"  # noqa: S105 - an error code, not a secret
 
 
 def event_payload(event: Event, *, livemode: bool) -> bytes:
@@ -101,7 +106,15 @@ def delivery_attempt(*, tenant: Tenant, delivery_id: int) -> DeliveryAttempt | N
         Delivery.objects.filter(pk=delivery_id).update(status=DeliveryStatus.CANCELLED, leased_until=None)
         return None
     payload = event_payload(event, livemode=tenant.livemode)
-    headers = signed_headers(signing_secrets(tenant, endpoint, now), event.public_id, now, payload)
+    try:
+        secrets = signing_secrets(tenant, endpoint, now)
+    except (SealBroken, UpstreamUnavailable) as error:
+        # The tenant's KMS key refused or could not be reached: nothing goes out unsigned. The
+        # attempt is recorded and retried on the schedule; raising instead left the delivery
+        # leased, unrecorded, and sent again by the sweeper after every lease, without end.
+        answer = Answer(None, SECRET_UNAVAILABLE, str(error)[:1024], 0)
+        return _record(tenant, delivery_id, endpoint, event, answer, attempted_at=now)
+    headers = signed_headers(secrets, event.public_id, now, payload)
     try:
         answer = post(destination(endpoint.url), payload, headers, timeout=timeout)
     except WebhookUrlRefused as refused:  # checked again at each attempt: DNS may have changed
@@ -145,7 +158,8 @@ def _record(
             return attempt
         delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
         delivery.save()
-        _disable_if_failing(tenant, endpoint, since=delivery.failing_since)
+        if answer.error_code != SECRET_UNAVAILABLE:  # Verity's side failed, not the receiver
+            _disable_if_failing(tenant, endpoint, since=delivery.failing_since)
     return attempt
 
 

@@ -119,7 +119,7 @@ class DeliveryAttempt(TenantOwnedModel):
     url = models.CharField(max_length=2048)
     succeeded = models.BooleanField()
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    # Why no response counted: timeout, connection_failed, forbidden_address, unresolvable... ("" if answered).
+    # Why no response counted: timeout, connection_failed, secret_unavailable... ("" if answered).
     error_code = models.CharField(max_length=32, blank=True, default="")
     latency_ms = models.PositiveIntegerField()
     # The start of the receiver's answer, decoded leniently, for the tenant to debug with.

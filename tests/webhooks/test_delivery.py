@@ -8,12 +8,15 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from botocore.stub import Stubber
 from django.core import mail
 from django.utils import timezone
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from audit.models import AuditEvent
+from config.aws import aws_client
+from tenants import envelope
 from tenants.models import Membership, Role, Tenant
 from tenants.scope import tenant_scope
 from tests.conftest import Caller
@@ -28,6 +31,7 @@ from tests.webhooks.conftest import (
     start_receiver,
     start_tls_receiver,
 )
+from webhooks.delivery import SECRET_UNAVAILABLE
 from webhooks.models import DeliveryAttempt, DeliveryStatus, DisabledReason, EventType, WebhookEndpoint
 from webhooks.tasks import deliver_webhook, dispatch_due_deliveries
 
@@ -378,6 +382,60 @@ def test_an_address_refused_at_delivery_is_not_contacted(tenant: Tenant, receive
 
     assert made is not None
     assert (made.status_code, made.error_code) == (None, "forbidden_address")
+    assert receiver.received == []
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "AccessDeniedException",  # SealBroken: the key refuses this data key
+        "DisabledException",  # UpstreamUnavailable: the key cannot be used now
+        "KMSInternalException",
+    ],
+)
+def test_a_secret_kms_will_not_open_is_a_recorded_failure_retried_on_the_schedule_with_nothing_sent(
+    tenant: Tenant, receiver: Receiver, code: str
+) -> None:
+    """Raising instead left the delivery leased and unrecorded, sent again by the sweeper after every lease."""
+    create_endpoint(tenant, receiver.url)
+    emit(tenant)
+    envelope.forget_keys()  # as in another worker: the data key must come from KMS
+
+    before = timezone.now()
+    with Stubber(aws_client("kms", tenant.region)) as kms:
+        kms.add_client_error("decrypt", service_error_code=code, http_status_code=400)
+        made = attempt(tenant, deliveries(tenant)[0])
+
+    assert made is not None
+    assert (made.succeeded, made.status_code, made.error_code) == (False, None, SECRET_UNAVAILABLE)
+    assert receiver.received == []
+    (delivery,) = deliveries(tenant)
+    assert (delivery.status, delivery.attempts, delivery.leased_until) == (DeliveryStatus.PENDING, 1, None)
+    assert round((delivery.next_attempt_at - before).total_seconds()) == SCHEDULE[0]
+
+
+def test_a_delivery_failed_by_its_secret_through_the_schedule_leaves_the_endpoint_enabled(
+    tenant: Tenant, receiver: Receiver, django_capture_on_commit_callbacks: Any
+) -> None:
+    issued = create_endpoint(tenant, receiver.url)
+    emit(tenant)
+    envelope.forget_keys()
+    (delivery,) = deliveries(tenant)
+
+    with Stubber(aws_client("kms", tenant.region)) as kms, django_capture_on_commit_callbacks(execute=True):
+        for _ in range(len(SCHEDULE) + 1):
+            kms.add_client_error("decrypt", service_error_code="AccessDeniedException", http_status_code=400)
+            made = attempt(tenant, delivery)
+            assert made is not None
+            assert made.error_code == SECRET_UNAVAILABLE
+            make_due(tenant, delivery)
+
+    (failed,) = deliveries(tenant)
+    assert (failed.status, failed.attempts) == (DeliveryStatus.FAILED, len(SCHEDULE) + 1)
+    with tenant_scope(tenant):
+        assert WebhookEndpoint.objects.get(pk=issued.endpoint.pk).enabled
+        assert not AuditEvent.objects.filter(event_name="DisableWebhookEndpoint").exists()
+    assert mail.outbox == []
     assert receiver.received == []
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from webhooks.delivery import SECRET_UNAVAILABLE
 from webhooks.models import EventType
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,6 +17,7 @@ def test_every_code_is_documented() -> None:
     codes = set(re.findall(r'(?:code=|code = |_refuse\(\s*)"([a-z_]+)"', source))
     codes |= set(re.findall(r'Answer\(None, "([a-z_]+)"', source))
     codes |= {code.removeprefix("webhook_url_") for code in codes if code.startswith("webhook_url_")}
+    codes.add(SECRET_UNAVAILABLE)
 
     assert {"webhook_url_forbidden_address", "forbidden_address", "timeout", "connection_failed"} <= codes
     assert sorted(code for code in codes if f"`{code}`" not in DOCS) == []

@@ -22,8 +22,8 @@ class AttemptOutput:
         url (str):
         succeeded (bool): The receiver answered 2xx.
         status_code (int | None): null: no answer (see error_code).
-        error_code (str): Why there was no answer: timeout, connection_failed, forbidden_address, unresolvable; ''
-            otherwise.
+        error_code (str): Why there was no answer: timeout, connection_failed, forbidden_address, unresolvable,
+            secret_unavailable (nothing was sent); '' otherwise.
         latency_ms (int):
         response_body (str): The first 1,024 bytes of the answer.
         attempted_at (datetime.datetime):
