@@ -107,16 +107,13 @@ def delivery_attempt(*, tenant: Tenant, delivery_id: int) -> DeliveryAttempt | N
         return None
     payload = event_payload(event, livemode=tenant.livemode)
     try:
-        secrets = signing_secrets(tenant, endpoint, now)
+        headers = signed_headers(signing_secrets(tenant, endpoint, now), event.public_id, now, payload)
+        answer = post(destination(endpoint.url), payload, headers, timeout=timeout)
     except (SealBroken, UpstreamUnavailable) as error:
         # The tenant's KMS key refused or could not be reached: nothing goes out unsigned. The
         # attempt is recorded and retried on the schedule; raising instead left the delivery
         # leased, unrecorded, and sent again by the sweeper after every lease, without end.
         answer = Answer(None, SECRET_UNAVAILABLE, str(error)[:1024], 0)
-        return _record(tenant, delivery_id, endpoint, event, answer, attempted_at=now)
-    headers = signed_headers(secrets, event.public_id, now, payload)
-    try:
-        answer = post(destination(endpoint.url), payload, headers, timeout=timeout)
     except WebhookUrlRefused as refused:  # checked again at each attempt: DNS may have changed
         answer = Answer(None, refused.code.removeprefix("webhook_url_")[:32], refused.detail[:1024], 0)
     return _record(tenant, delivery_id, endpoint, event, answer, attempted_at=now)
